@@ -1,0 +1,90 @@
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { acquireDataDirLock } from "./embedded-lock";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+/** The driver-independent database type every service function takes. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Anything that can run a query: the database or an open transaction. */
+export type Queryable = Db | Tx;
+
+export interface DatabaseHandle {
+  db: Db;
+  kind: "pglite" | "postgres";
+  /** Human-readable location, for logs and errors (never includes a password). */
+  location: string;
+  close(): Promise<void>;
+  /** Only for embedded databases: the raw PGlite instance. */
+  pglite?: PGlite;
+  /** Only for PostgreSQL: the raw postgres.js client and its connection string. */
+  sql?: postgres.Sql;
+  url?: string;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL connection string; when absent the embedded database is used. */
+  url?: string;
+  /** Embedded data directory, or "memory://" for a throwaway in-memory database. */
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  max?: number;
+}
+
+export function defaultDataDir(): string {
+  return path.resolve(process.env.DATA_DIR || ".data");
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres";
+  }
+}
+
+export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseHandle> {
+  const url = options.url ?? process.env.DATABASE_URL;
+  if (url) {
+    const sql = postgres(url, {
+      max: options.max ?? Number(process.env.DB_POOL_MAX || 10),
+      onnotice: () => {},
+      connection: { application_name: "paydesk" },
+    });
+    const db = drizzlePostgres(sql, { schema }) as unknown as Db;
+    return { db, kind: "postgres", location: redact(url), sql, url, close: () => sql.end({ timeout: 5 }) };
+  }
+
+  const dataDir = options.dataDir ?? defaultDataDir();
+  if (dataDir.startsWith("memory://")) {
+    const pglite = await PGlite.create();
+    const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+    return { db, kind: "pglite", location: "memory", pglite, close: () => pglite.close() };
+  }
+
+  const release = await acquireDataDirLock(dataDir);
+  try {
+    const pglite = await PGlite.create(path.join(dataDir, "pgdata"));
+    const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: "pglite",
+      location: dataDir,
+      pglite,
+      close: async () => {
+        await pglite.close();
+        await release();
+      },
+    };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}

@@ -1,0 +1,42 @@
+import { index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { ts } from "./columns";
+
+/**
+ * Append-only (enforced by trigger, see the audit migration) and tamper-evident:
+ * each row's hash covers its content and the previous hash of its chain. Chains are
+ * per entity so that writers only ever wait on the entity they already hold locked.
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: uuid("id").primaryKey(),
+    occurredAt: ts("occurred_at").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id").notNull(),
+    actorEmail: text("actor_email"),
+    actorRole: text("actor_role"),
+    via: text("via").notNull(),
+    action: text("action").notNull(),
+    entityType: text("entity_type").notNull(),
+    entityId: text("entity_id").notNull(),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    reason: text("reason"),
+    requestId: text("request_id"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    chainKey: text("chain_key").notNull(),
+    chainSeq: integer("chain_seq").notNull(),
+    prevHash: text("prev_hash"),
+    hash: text("hash").notNull(),
+  },
+  (t) => [
+    unique("audit_log_chain_position_key").on(t.chainKey, t.chainSeq),
+    index("audit_log_occurred_idx").on(t.occurredAt.desc(), t.id.desc()),
+    index("audit_log_entity_idx").on(t.entityType, t.entityId, t.occurredAt.desc()),
+    index("audit_log_actor_idx").on(t.actorId, t.occurredAt.desc()),
+    index("audit_log_action_idx").on(t.action, t.occurredAt.desc()),
+  ],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -1,0 +1,27 @@
+import { sql } from "drizzle-orm";
+import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { ts } from "./columns";
+import { staffRoleEnum } from "./enums";
+
+export const staffUsers = pgTable(
+  "staff_users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    role: staffRoleEnum("role").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    disabled: boolean("disabled").notNull().default(false),
+    failedLoginCount: integer("failed_login_count").notNull().default(0),
+    lockedUntil: ts("locked_until"),
+    lastLoginAt: ts("last_login_at"),
+    createdAt: ts("created_at").notNull().defaultNow(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("staff_users_email_lower_key").on(sql`lower(${t.email})`),
+    index("staff_users_role_idx").on(t.role),
+  ],
+);
+
+export type StaffUser = typeof staffUsers.$inferSelect;

@@ -1,0 +1,28 @@
+import type { StaffRole } from "@/db/schema/enums";
+
+/**
+ * The one permission map. Every server action, route handler and service verb asks it;
+ * hiding a button in the UI is a convenience, never the check.
+ */
+export const permissions = {
+  "payment.view": ["admin", "support", "auditor"],
+  "payment.create": ["admin"],
+  "payment.update": ["admin"],
+  "payment.change_status": ["admin"],
+  "payment.refund": ["admin"],
+  "customer.view": ["admin", "support", "auditor"],
+  "customer.create": ["admin"],
+  "subscription.view": ["admin", "support", "auditor"],
+  "webhook.view": ["admin", "support", "auditor"],
+  "webhook.replay": ["admin"],
+  "audit.view": ["admin", "auditor"],
+  "audit.view_own": ["admin", "support", "auditor"],
+  "audit.export": ["admin", "auditor"],
+  "staff.manage": ["admin"],
+} as const satisfies Record<string, readonly StaffRole[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function roleCan(role: StaffRole, permission: Permission): boolean {
+  return (permissions[permission] as readonly StaffRole[]).includes(role);
+}

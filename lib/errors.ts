@@ -1,0 +1,35 @@
+export type ServiceErrorCode =
+  | "validation"
+  | "not_found"
+  | "forbidden"
+  | "invalid_transition"
+  | "idempotency_conflict"
+  | "conflict"
+  | "provider_unavailable"
+  | "provider_error";
+
+/** The one error type service verbs throw for anything a caller can act on. */
+export class ServiceError extends Error {
+  override name = "ServiceError";
+  constructor(
+    readonly code: ServiceErrorCode,
+    message: string,
+    readonly fieldErrors: Record<string, string[]> = {},
+  ) {
+    super(message);
+  }
+
+  static validation(message: string, fieldErrors: Record<string, string[]> = {}) {
+    return new ServiceError("validation", message, fieldErrors);
+  }
+  static field(field: string, message: string) {
+    return new ServiceError("validation", message, { [field]: [message] });
+  }
+  static notFound(message: string) {
+    return new ServiceError("not_found", message);
+  }
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof ServiceError;
+}

@@ -1,0 +1,30 @@
+import type { Tx } from "@/db/client";
+import { domainEvents } from "@/db/schema";
+import { toJson } from "../audit/json";
+
+export type DomainEventType =
+  | "payment.created"
+  | "payment.processing"
+  | "payment.completed"
+  | "payment.failed"
+  | "payment.canceled"
+  | "payment.refunded"
+  | "payment.updated"
+  | "subscription.created"
+  | "subscription.updated"
+  | "subscription.expired"
+  | "customer.created";
+
+/** Writes to the outbox inside the caller's transaction; a relay publishes after commit. */
+export async function emitEvent(
+  tx: Tx,
+  event: { type: DomainEventType; aggregateType: string; aggregateId: string; payload: unknown; at: Date },
+): Promise<void> {
+  await tx.insert(domainEvents).values({
+    type: event.type,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    payload: toJson(event.payload) ?? {},
+    occurredAt: event.at,
+  });
+}

@@ -1,0 +1,221 @@
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { type Payment, plans, type Subscription, subscriptionGrants, subscriptions } from "@/db/schema";
+import { appendAudit } from "../audit/append";
+import { type ServiceContext, step } from "../context";
+import { emitEvent } from "../events/emit";
+import { addDays, extensionStart, replayGrants, statusFor } from "./arithmetic";
+
+export interface SubscriptionEffect {
+  subscriptionId: string;
+  planCode: string;
+  days: number;
+  previousEnd: Date | null;
+  currentPeriodEnd: Date;
+  status: Subscription["status"];
+  created: boolean;
+}
+
+function snapshot(sub: Pick<Subscription, "status" | "currentPeriodEnd" | "version">) {
+  return { status: sub.status, currentPeriodEnd: sub.currentPeriodEnd, version: sub.version };
+}
+
+/** Days a payment grants: its explicit grant, else the plan's trial or period length. */
+export function grantDaysFor(
+  payment: Pick<Payment, "grantDays" | "kind">,
+  plan: { trialDays: number; periodDays: number },
+): number {
+  return payment.grantDays ?? (payment.kind === "trial" ? plan.trialDays : plan.periodDays);
+}
+
+/**
+ * Extends the customer's subscription for a payment that just entered `succeeded`.
+ * The caller holds the payment's row lock; this takes the subscription's (creating it
+ * if needed), in that order. The unique grant per payment makes it happen once.
+ */
+export async function extendForPayment(
+  tx: Tx,
+  ctx: ServiceContext,
+  payment: Payment,
+  now: Date,
+  reason: string | null,
+): Promise<SubscriptionEffect | null> {
+  if (!payment.planId) return null;
+  const [plan] = await tx.select().from(plans).where(eq(plans.id, payment.planId));
+  if (!plan) return null;
+  const days = grantDaysFor(payment, plan);
+  if (days <= 0) return null;
+
+  const inserted = await tx
+    .insert(subscriptions)
+    .values({
+      customerId: payment.customerId,
+      planId: plan.id,
+      status: "expired",
+      currentPeriodEnd: now,
+      startedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing({ target: [subscriptions.customerId, subscriptions.planId] })
+    .returning({ id: subscriptions.id });
+  const created = inserted.length > 0;
+
+  const [sub] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.customerId, payment.customerId), eq(subscriptions.planId, plan.id)))
+    .for("update");
+  if (!sub) throw new Error("subscription vanished while locked");
+
+  const [already] = await tx
+    .select({ id: subscriptionGrants.id })
+    .from(subscriptionGrants)
+    .where(eq(subscriptionGrants.paymentId, payment.id));
+  if (already) return null;
+
+  const previousEnd = created ? null : sub.currentPeriodEnd;
+  const periodStart = extensionStart(now, previousEnd);
+  const periodEnd = addDays(periodStart, days);
+  const isTrial = payment.kind === "trial";
+  await tx.insert(subscriptionGrants).values({
+    subscriptionId: sub.id,
+    paymentId: payment.id,
+    days,
+    isTrial,
+    grantedAt: now,
+    periodStart,
+    periodEnd,
+  });
+  await step(ctx, "grant.written");
+
+  const [paid] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(subscriptionGrants)
+    .where(
+      and(
+        eq(subscriptionGrants.subscriptionId, sub.id),
+        isNull(subscriptionGrants.revokedAt),
+        eq(subscriptionGrants.isTrial, false),
+      ),
+    );
+  const status = statusFor(periodEnd, now, (paid?.n ?? 0) > 0);
+  const [updated] = await tx
+    .update(subscriptions)
+    .set({
+      status,
+      currentPeriodEnd: periodEnd,
+      startedAt: created ? now : sub.startedAt,
+      canceledAt: null,
+      updatedAt: now,
+      version: sub.version + 1,
+    })
+    .where(eq(subscriptions.id, sub.id))
+    .returning();
+  if (!updated) throw new Error("subscription update lost");
+  await step(ctx, "subscription.written");
+
+  await appendAudit(tx, ctx, {
+    action: "subscription.extend",
+    entityType: "subscription",
+    entityId: sub.id,
+    before: created ? null : snapshot(sub),
+    after: { ...snapshot(updated), grant: { paymentId: payment.id, days, periodStart, periodEnd } },
+    reason,
+  });
+  await emitEvent(tx, {
+    type: created ? "subscription.created" : "subscription.updated",
+    aggregateType: "subscription",
+    aggregateId: sub.id,
+    payload: { customerId: payment.customerId, plan: plan.code, paymentId: payment.id, ...snapshot(updated) },
+    at: now,
+  });
+  return {
+    subscriptionId: sub.id,
+    planCode: plan.code,
+    days,
+    previousEnd,
+    currentPeriodEnd: periodEnd,
+    status,
+    created,
+  };
+}
+
+/**
+ * Takes back what a payment granted (full refund, voided trial, or a partial refund with
+ * access revoked). The end date becomes what the remaining live grants explain; with none
+ * left, access ends at once (or where this grant began, if that is earlier).
+ */
+export async function revokeForPayment(
+  tx: Tx,
+  ctx: ServiceContext,
+  payment: Payment,
+  now: Date,
+  reason: string | null,
+): Promise<SubscriptionEffect | null> {
+  const [grant] = await tx
+    .select()
+    .from(subscriptionGrants)
+    .where(and(eq(subscriptionGrants.paymentId, payment.id), isNull(subscriptionGrants.revokedAt)));
+  if (!grant) return null;
+
+  const [sub] = await tx
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.id, grant.subscriptionId))
+    .for("update");
+  if (!sub) throw new Error("grant without subscription");
+  const [plan] = await tx.select({ code: plans.code }).from(plans).where(eq(plans.id, sub.planId));
+
+  await tx
+    .update(subscriptionGrants)
+    .set({ revokedAt: now, revokeReason: reason })
+    .where(eq(subscriptionGrants.id, grant.id));
+  await step(ctx, "grant.revoked");
+
+  const live = await tx
+    .select()
+    .from(subscriptionGrants)
+    .where(and(eq(subscriptionGrants.subscriptionId, sub.id), isNull(subscriptionGrants.revokedAt)))
+    .orderBy(asc(subscriptionGrants.grantedAt), asc(subscriptionGrants.periodStart));
+  const replayed = replayGrants(live);
+  const end = replayed ?? new Date(Math.min(now.getTime(), grant.periodStart.getTime()));
+  const status = statusFor(
+    end,
+    now,
+    live.some((g) => !g.isTrial),
+  );
+
+  const [updated] = await tx
+    .update(subscriptions)
+    .set({ status, currentPeriodEnd: end, updatedAt: now, version: sub.version + 1 })
+    .where(eq(subscriptions.id, sub.id))
+    .returning();
+  if (!updated) throw new Error("subscription update lost");
+  await step(ctx, "subscription.written");
+
+  await appendAudit(tx, ctx, {
+    action: "subscription.revoke",
+    entityType: "subscription",
+    entityId: sub.id,
+    before: snapshot(sub),
+    after: { ...snapshot(updated), revokedGrant: { paymentId: payment.id, days: grant.days } },
+    reason,
+  });
+  await emitEvent(tx, {
+    type: status === "expired" ? "subscription.expired" : "subscription.updated",
+    aggregateType: "subscription",
+    aggregateId: sub.id,
+    payload: { customerId: sub.customerId, plan: plan?.code, paymentId: payment.id, ...snapshot(updated) },
+    at: now,
+  });
+  return {
+    subscriptionId: sub.id,
+    planCode: plan?.code ?? "",
+    days: -grant.days,
+    previousEnd: sub.currentPeriodEnd,
+    currentPeriodEnd: end,
+    status,
+    created: false,
+  };
+}

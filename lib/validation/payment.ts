@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { paymentMethods, paymentStatuses } from "@/db/schema/enums";
+import { parseAmount } from "../money/money";
+import { currency, metadata, reason, text } from "./common";
+
+/** Raw amount field: a decimal string; parsed against the currency at the object level. */
+const amountText = z.string({ error: "Enter an amount" }).trim().min(1, "Enter an amount");
+
+export const createPaymentInput = z
+  .object({
+    customer: z.string().trim().min(1, "Choose a customer").max(254),
+    plan: z.string().trim().max(50).optional().nullable(),
+    kind: z.enum(["manual", "trial"]).default("manual"),
+    amount: amountText,
+    currency,
+    status: z.enum(["pending", "succeeded"]).optional(),
+    method: z.enum(paymentMethods).optional().nullable(),
+    description: text("Description", 500).optional().nullable(),
+    metadata: metadata.optional(),
+    grantDays: z.coerce.number().int("Days must be a whole number").min(1).max(3660).optional().nullable(),
+    idempotencyKey: z.string().trim().min(8, "Idempotency key is too short").max(200).optional().nullable(),
+    reason,
+  })
+  .transform((input, zctx) => {
+    const parsed = parseAmount(input.amount, input.currency);
+    if (!parsed.ok) {
+      zctx.addIssue({ code: "custom", path: ["amount"], message: parsed.error });
+      return z.NEVER;
+    }
+    if (input.kind === "trial" && parsed.minor !== 0n) {
+      zctx.addIssue({ code: "custom", path: ["amount"], message: "A trial is free: the amount must be 0" });
+      return z.NEVER;
+    }
+    if (input.kind === "manual" && parsed.minor === 0n) {
+      zctx.addIssue({
+        code: "custom",
+        path: ["amount"],
+        message: "A manual payment needs a positive amount; record free access as a trial",
+      });
+      return z.NEVER;
+    }
+    if (input.kind === "trial" && !input.plan) {
+      zctx.addIssue({ code: "custom", path: ["plan"], message: "A trial needs a plan" });
+      return z.NEVER;
+    }
+    return {
+      ...input,
+      plan: input.plan || null,
+      amountMinor: parsed.minor,
+      status: input.status ?? (input.kind === "trial" ? "succeeded" : "pending"),
+      method: input.method ?? null,
+      description: input.description || null,
+      metadata: input.metadata ?? {},
+      grantDays: input.grantDays ?? null,
+      idempotencyKey: input.idempotencyKey || null,
+    };
+  });
+export type CreatePaymentInput = z.input<typeof createPaymentInput>;
+export type CreatePaymentData = z.output<typeof createPaymentInput>;
+
+export const changeStatusInput = z.object({
+  paymentId: z.uuid("Not a valid payment id"),
+  status: z.enum(paymentStatuses, { error: `Status must be one of: ${paymentStatuses.join(", ")}` }),
+  reason,
+});
+export type ChangeStatusInput = z.input<typeof changeStatusInput>;
+
+export const refundInput = z.object({
+  paymentId: z.uuid("Not a valid payment id"),
+  /** Decimal string; omitted means everything that is left. */
+  amount: z.string().trim().optional().nullable(),
+  revokeAccess: z.boolean().default(false),
+  reason,
+});
+export type RefundInput = z.input<typeof refundInput>;
+
+export const updatePaymentInput = z
+  .object({
+    paymentId: z.uuid("Not a valid payment id"),
+    description: text("Description", 500).optional().nullable(),
+    metadata: metadata.optional(),
+    expectedVersion: z.number().int().positive().optional(),
+    reason,
+  })
+  .refine((v) => v.description !== undefined || v.metadata !== undefined, {
+    message: "Nothing to change: give a description or metadata",
+    path: ["_form"],
+  });
+export type UpdatePaymentInput = z.input<typeof updatePaymentInput>;

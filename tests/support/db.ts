@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import postgres from "postgres";
+import { type DatabaseHandle, type Db, openDatabase } from "@/db/client";
+import { migrateDatabase } from "@/db/migrate";
+import * as schema from "@/db/schema";
+
+/** Which database this test run uses: PGlite by default, PostgreSQL in the `postgres` project. */
+export const backend: "pglite" | "postgres" =
+  process.env.PAYDESK_TEST_BACKEND === "postgres" ? "postgres" : "pglite";
+
+export const TEMPLATE_DB = "paydesk_test_template";
+
+export function databaseUrl(base: string, name: string): string {
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error("TEST_DATABASE_URL is not set");
+  return url;
+}
+
+let pgliteTemplate: Promise<File | Blob> | null = null;
+
+async function migratedPgliteDump(): Promise<File | Blob> {
+  const pglite = await PGlite.create();
+  await migrateDatabase({
+    db: drizzlePglite(pglite) as unknown as Db,
+    kind: "pglite",
+    location: "memory",
+    pglite,
+    close: async () => {},
+  });
+  const dump = await pglite.dumpDataDir("none");
+  await pglite.close();
+  return dump;
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  /** For PostgreSQL: the URL of this test's own database (for child processes). */
+  url?: string;
+  /** Opens another independent connection pool on the same database (PostgreSQL only). */
+  name: string;
+}
+
+/** A clean, migrated database of its own for one test. */
+export async function freshDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
+  if (backend === "pglite") {
+    pgliteTemplate ??= migratedPgliteDump();
+    const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate });
+    const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+    return { db, kind: "pglite", location: "memory", pglite, name: "memory", close: () => pglite.close() };
+  }
+  const base = testDatabaseUrl();
+  const name = `paydesk_t_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}" template "${TEMPLATE_DB}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl(base, name);
+  const handle = await openDatabase({ url, max: options.max ?? 24 });
+  return {
+    ...handle,
+    url,
+    name,
+    close: async () => {
+      await handle.close();
+      const cleanup = postgres(base, { max: 1, onnotice: () => {} });
+      try {
+        await cleanup.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
+}
