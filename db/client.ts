@@ -37,7 +37,7 @@ export interface OpenOptions {
 }
 
 export function defaultDataDir(): string {
-  return path.resolve(process.env.DATA_DIR || ".data");
+  return path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || ".data");
 }
 
 function redact(url: string): string {

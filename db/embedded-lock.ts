@@ -89,7 +89,13 @@ export async function acquireDataDirLock(dir: string): Promise<() => Promise<voi
     command: describeCommand(),
     since: new Date().toISOString(),
   };
-  fs.writeFileSync(path.join(dir, OWNER_FILE), JSON.stringify(owner));
+  const ownerFile = path.join(dir, OWNER_FILE);
+  fs.writeFileSync(ownerFile, JSON.stringify(owner));
+  // Servers are often stopped by a signal that exits before async cleanup runs; the lock
+  // itself is released by proper-lockfile's exit hook, the owner note by this one.
+  process.once("exit", () => {
+    if (readOwner(dir)?.pid === process.pid) fs.rmSync(ownerFile, { force: true });
+  });
   return async () => {
     fs.rmSync(path.join(dir, OWNER_FILE), { force: true });
     await release();

@@ -7,7 +7,7 @@ import postgres from "postgres";
 import type { DatabaseHandle } from "./client";
 
 export function migrationsFolder(): string {
-  return process.env.MIGRATIONS_DIR || path.resolve(process.cwd(), "db/migrations");
+  return process.env.MIGRATIONS_DIR || path.resolve(/*turbopackIgnore: true*/ process.cwd(), "db/migrations");
 }
 
 // Any constant works; it only has to be the same for every Paydesk process.

@@ -42,8 +42,15 @@ const systemPermissions: ReadonlySet<Permission> = new Set<Permission>([
   "webhook.view",
 ]);
 
+// Setting up a database (first admin at the console, demo data) is the one time a
+// non-person creates staff accounts.
+const SETUP_ACTORS: ReadonlySet<string> = new Set(["system:bootstrap", "system:seed"]);
+
 export function actorCan(actor: Actor, permission: Permission): boolean {
-  if (actor.type === "system") return systemPermissions.has(permission);
+  if (actor.type === "system") {
+    if (permission === "staff.manage") return SETUP_ACTORS.has(actor.id);
+    return systemPermissions.has(permission);
+  }
   return roleCan(actor.role, permission);
 }
 

@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { seedDatabase } from "@/lib/seed/seed";
+import { type DatabaseHandle, openDatabase } from "./client";
+import { migrateDatabase } from "./migrate";
+
+// Next bundles route handlers and instrumentation separately; a global keeps one
+// database (and one embedded-directory lock) per process.
+const globalForDb = globalThis as unknown as { __paydeskDb?: Promise<DatabaseHandle> };
+
+/** The process-wide database, migrated and seeded; opened once at server start. */
+export function getDatabase(): Promise<DatabaseHandle> {
+  globalForDb.__paydeskDb ??= start().catch((err) => {
+    globalForDb.__paydeskDb = undefined;
+    throw err;
+  });
+  return globalForDb.__paydeskDb;
+}
+
+async function start(): Promise<DatabaseHandle> {
+  const handle = await openDatabase();
+  try {
+    await migrateDatabase(handle);
+    const seeded = await seedDatabase(handle);
+    if (seeded.demo?.seeded) {
+      console.log(`paydesk: seeded demo data (${seeded.demo.customers} customers, ${seeded.demo.payments} payments)`);
+    }
+    if (handle.kind === "pglite") ensureEmbeddedAuthSecret(handle.location);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  const shutdown = () => {
+    handle.close().finally(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+  console.log(`paydesk: database ready (${handle.kind === "pglite" ? `embedded, ${handle.location}` : handle.location})`);
+  return handle;
+}
+
+/** Embedded mode needs no setup: a signing secret is generated once and kept with the data. */
+function ensureEmbeddedAuthSecret(dataDir: string): void {
+  if (process.env.AUTH_SECRET) return;
+  const file = path.join(/*turbopackIgnore: true*/ dataDir, "auth-secret");
+  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  process.env.AUTH_SECRET = fs.readFileSync(file, "utf8").trim();
+}

@@ -1,0 +1,8 @@
+export async function register() {
+  // Open, migrate and seed at server start, not on the first request; never during
+  // `next build`, which must not take the embedded database's lock.
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { getDatabase } = await import("./db/runtime");
+  await getDatabase();
+}

@@ -1,0 +1,344 @@
+import { Command, Option } from "commander";
+import { paymentMethods, paymentStatuses, staffRoles } from "@/db/schema/enums";
+import { verifyAuditChain } from "../audit/verify";
+import { createCustomer } from "../customers/create";
+import { formatMinor } from "../money/money";
+import { changePaymentStatus } from "../payments/change-status";
+import { createPayment } from "../payments/create";
+import { getPaymentDetail, listPayments } from "../payments/queries";
+import { refundPayment } from "../payments/refund";
+import { updatePayment } from "../payments/update";
+import { createStaff } from "../staff/create";
+import { getCustomerSubscriptions } from "../subscriptions/queries";
+import { adminContext, withDatabase } from "./database";
+import { emit, iso, table } from "./output";
+import { runMain } from "./run-main";
+import { bootstrapContextIfNoStaff } from "./staff-bootstrap";
+
+const program = new Command("paydesk")
+  .description("Paydesk back-office CLI: the same service the web app uses")
+  .showHelpAfterError()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+const actorOption = () => new Option("--actor <email>", "the admin this change is audited as (required)");
+const jsonOption = () => new Option("--json", "print one JSON object on the last line");
+
+function money(minor: bigint, currency: string): string {
+  return `${formatMinor(minor, currency)} ${currency}`;
+}
+
+function paymentView(p: {
+  id: string;
+  status: string;
+  kind: string;
+  amountMinor: bigint;
+  refundedMinor: bigint;
+  currency: string;
+}) {
+  return { ...p, amount: formatMinor(p.amountMinor, p.currency), refunded: formatMinor(p.refundedMinor, p.currency) };
+}
+
+// ---------------------------------------------------------------- customers
+const customers = program.command("customers").description("manage customers");
+customers
+  .command("create")
+  .requiredOption("--email <email>")
+  .requiredOption("--name <name>")
+  .option("--external-ref <ref>", "the customer's id in another system")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const customer = await createCustomer(ctx, { email: opts.email, name: opts.name, externalRef: opts.externalRef });
+      emit(opts.json, customer, () => `Created customer ${customer.email} (${customer.name})\nid: ${customer.id}`);
+    }),
+  );
+
+// ---------------------------------------------------------------- payments
+const payments = program.command("payments").description("create, change, refund and read payments");
+payments
+  .command("create")
+  .requiredOption("--customer <id|email>")
+  .requiredOption("--amount <decimal>", 'e.g. 599.00 (0 for a trial)')
+  .requiredOption("--currency <code>", "ISO 4217, e.g. RUB")
+  .option("--plan <code>", "basic, premium, family")
+  .option("--trial", "a zero-amount trial of the plan")
+  .addOption(new Option("--status <status>", "status on create").choices(["pending", "succeeded"]))
+  .addOption(new Option("--method <method>").choices(paymentMethods))
+  .option("--description <text>")
+  .option("--days <n>", "days of access this payment grants (default: the plan's)")
+  .option("--idempotency-key <key>")
+  .requiredOption("--reason <text>", "why (kept in the audit log)")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const result = await createPayment(ctx, {
+        customer: opts.customer,
+        amount: opts.amount,
+        currency: opts.currency,
+        plan: opts.plan,
+        kind: opts.trial ? "trial" : "manual",
+        status: opts.status,
+        method: opts.method,
+        description: opts.description,
+        grantDays: opts.days,
+        idempotencyKey: opts.idempotencyKey,
+        reason: opts.reason,
+      });
+      const p = result.payment;
+      emit(opts.json, { ...paymentView(p), created: result.created, subscription: result.subscription }, () => {
+        const lines = [
+          `${result.created ? "Created" : "Already exists (same idempotency key)"}: payment ${p.id}`,
+          `${money(p.amountMinor, p.currency)}  ${p.status}  ${p.kind}`,
+        ];
+        if (result.subscription) {
+          lines.push(
+            `Subscription ${result.subscription.planCode} valid until ${iso(result.subscription.currentPeriodEnd)} (+${result.subscription.days} days)`,
+          );
+        }
+        return lines.join("\n");
+      });
+    }),
+  );
+
+payments
+  .command("list")
+  .option("--customer <id|email>")
+  .addOption(new Option("--status <status>").choices(paymentStatuses))
+  .option("--limit <n>", "at most this many, newest first", "50")
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const rows = await listPayments(handle.db, {
+        customer: opts.customer,
+        status: opts.status,
+        limit: Number(opts.limit),
+      });
+      const views = rows.map((r) => paymentView(r));
+      emit(opts.json, { payments: views, count: views.length }, () =>
+        rows.length === 0
+          ? "No payments match."
+          : table(
+              ["id", "created", "status", "kind", "provider", "amount", "refunded", "customer", "plan"],
+              rows.map((r) => [
+                r.id,
+                iso(r.createdAt),
+                r.status,
+                r.kind,
+                r.provider,
+                money(r.amountMinor, r.currency),
+                formatMinor(r.refundedMinor, r.currency),
+                r.customerEmail,
+                r.planCode ?? "—",
+              ]),
+            ),
+      );
+    }),
+  );
+
+payments
+  .command("show <paymentId>")
+  .addOption(jsonOption())
+  .action((paymentId: string, opts) =>
+    withDatabase(async (handle) => {
+      const d = await getPaymentDetail(handle.db, paymentId);
+      const p = d.payment;
+      emit(opts.json, { ...paymentView(p), customer: d.customer, plan: d.plan, refunds: d.refunds, grant: d.grant }, () =>
+        [
+          `Payment ${p.id}`,
+          `  status      ${p.status}${p.disputed ? " (disputed)" : ""}`,
+          `  amount      ${money(p.amountMinor, p.currency)} (refunded ${formatMinor(p.refundedMinor, p.currency)})`,
+          `  kind        ${p.kind} via ${p.provider}${p.providerPaymentId ? ` ${p.providerPaymentId}` : ""}`,
+          `  customer    ${d.customer.email} (${d.customer.name})`,
+          `  plan        ${d.plan ? d.plan.code : "—"}`,
+          `  method      ${p.method ?? "—"}`,
+          `  description ${p.description ?? "—"}`,
+          `  created     ${iso(p.createdAt)} by ${p.createdBy}`,
+          `  succeeded   ${iso(p.succeededAt)}`,
+          d.grant
+            ? `  grant       ${d.grant.days} days, ${iso(d.grant.periodStart)} → ${iso(d.grant.periodEnd)}${d.grant.revokedAt ? ` (revoked ${iso(d.grant.revokedAt)})` : ""}`
+            : "  grant       —",
+          ...d.refunds.map((r) => `  refund      ${money(r.amountMinor, r.currency)} at ${iso(r.createdAt)} by ${r.actor}: ${r.reason}`),
+        ].join("\n"),
+      );
+    }),
+  );
+
+payments
+  .command("status <paymentId> <status>")
+  .requiredOption("--reason <text>")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((paymentId: string, status: string, opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const result = await changePaymentStatus(ctx, {
+        paymentId,
+        status: status as (typeof paymentStatuses)[number],
+        reason: opts.reason,
+      });
+      const p = result.payment;
+      emit(opts.json, { ...paymentView(p), changed: result.changed, subscription: result.subscription }, () => {
+        if (!result.changed) return `Payment ${p.id} is already ${p.status}: nothing changed`;
+        const lines = [`Payment ${p.id}: ${result.previousStatus} → ${p.status}`];
+        if (result.subscription) {
+          lines.push(
+            `Subscription ${result.subscription.planCode} ${result.subscription.status}, valid until ${iso(result.subscription.currentPeriodEnd)}`,
+          );
+        }
+        return lines.join("\n");
+      });
+    }),
+  );
+
+payments
+  .command("refund <paymentId>")
+  .option("--amount <decimal>", "default: everything that is left")
+  .option("--revoke-access", "also revoke the access a partial refund would keep")
+  .requiredOption("--reason <text>")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((paymentId: string, opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const result = await refundPayment(ctx, {
+        paymentId,
+        amount: opts.amount,
+        revokeAccess: Boolean(opts.revokeAccess),
+        reason: opts.reason,
+      });
+      const p = result.payment;
+      emit(opts.json, { ...paymentView(p), refund: result.refund, subscription: result.subscription }, () => {
+        const lines = [
+          `Refunded ${money(result.refund.amountMinor, p.currency)} of payment ${p.id}: now ${p.status} (${formatMinor(p.refundedMinor, p.currency)} of ${formatMinor(p.amountMinor, p.currency)} refunded)`,
+        ];
+        if (result.subscription) {
+          lines.push(
+            `Access revoked: subscription ${result.subscription.planCode} ${result.subscription.status}, valid until ${iso(result.subscription.currentPeriodEnd)}`,
+          );
+        }
+        return lines.join("\n");
+      });
+    }),
+  );
+
+payments
+  .command("update <paymentId>")
+  .option("--description <text>")
+  .option("--metadata <json>", "replaces the metadata object")
+  .requiredOption("--reason <text>")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((paymentId: string, opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      let metadata: unknown;
+      if (opts.metadata !== undefined) {
+        try {
+          metadata = JSON.parse(opts.metadata);
+        } catch {
+          throw new Error("--metadata must be a JSON object");
+        }
+      }
+      const result = await updatePayment(ctx, {
+        paymentId,
+        description: opts.description,
+        metadata: metadata as Record<string, never> | undefined,
+        reason: opts.reason,
+      });
+      emit(opts.json, { ...paymentView(result.payment), changed: result.changed }, () =>
+        result.changed ? `Updated payment ${result.payment.id}` : "Nothing changed",
+      );
+    }),
+  );
+
+// ---------------------------------------------------------------- subscriptions
+program
+  .command("subscriptions")
+  .description("read subscriptions")
+  .command("show <customer>")
+  .description("a customer's subscriptions and the grants that explain them")
+  .addOption(jsonOption())
+  .action((customerKey: string, opts) =>
+    withDatabase(async (handle) => {
+      const { customer, subscriptions } = await getCustomerSubscriptions(handle.db, customerKey);
+      const first = subscriptions[0];
+      const data = {
+        customer: { id: customer.id, email: customer.email, name: customer.name },
+        // The common script case is one plan: surface its end date at the top level too.
+        currentPeriodEnd: first?.currentPeriodEnd ?? null,
+        status: first?.status ?? null,
+        subscriptions,
+      };
+      emit(opts.json, data, () => {
+        if (subscriptions.length === 0) return `${customer.email} has no subscriptions.`;
+        return subscriptions
+          .map((s) =>
+            [
+              `${s.plan.name} (${s.plan.code}): ${s.status}, valid until ${iso(s.currentPeriodEnd)}`,
+              ...s.grants.map(
+                (g) =>
+                  `  ${g.isTrial ? "trial " : "paid  "} +${g.days}d  ${iso(g.periodStart)} → ${iso(g.periodEnd)}  payment ${g.paymentId}${g.revokedAt ? `  REVOKED ${iso(g.revokedAt)}` : ""}`,
+              ),
+            ].join("\n"),
+          )
+          .join("\n\n");
+      });
+    }),
+  );
+
+// ---------------------------------------------------------------- audit
+const audit = program.command("audit").description("the audit trail");
+audit
+  .command("verify")
+  .description("recompute every hash chain; exit 1 naming the first broken entry")
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const result = await verifyAuditChain(handle.db);
+      emit(opts.json, result, () =>
+        result.ok
+          ? `Audit log intact: ${result.checked} entries in ${result.chains} chains verified`
+          : `Audit log BROKEN at entry ${result.firstBroken?.id} (${result.firstBroken?.chainKey} #${result.firstBroken?.chainSeq}, ${iso(result.firstBroken?.occurredAt)}): ${result.firstBroken?.problem}`,
+      );
+      if (!result.ok) process.exitCode = 1;
+    }),
+  );
+
+// ---------------------------------------------------------------- staff
+program
+  .command("staff")
+  .description("staff accounts")
+  .command("create")
+  .requiredOption("--email <email>")
+  .requiredOption("--name <name>")
+  .addOption(new Option("--role <role>").choices(staffRoles).makeOptionMandatory())
+  .option("--password-stdin", "read the password from standard input instead of generating one")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const ctx = (await bootstrapContextIfNoStaff(handle)) ?? (await adminContext(handle, opts.actor));
+      const password = opts.passwordStdin ? await readStdin() : undefined;
+      const result = await createStaff(ctx, { email: opts.email, name: opts.name, role: opts.role, password });
+      emit(opts.json, result, () =>
+        [
+          `Created ${result.user.role} ${result.user.email} (${result.user.id})`,
+          result.oneTimePassword ? `One-time password (shown once): ${result.oneTimePassword}` : "Password set from stdin.",
+        ].join("\n"),
+      );
+    }),
+  );
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+runMain(async () => {
+  await program.parseAsync(process.argv);
+});
