@@ -1,0 +1,449 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backend, freshDatabase, type TestDatabase } from "../support/db";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI end to end, as a separate process against a temporary database of its own. */
+describe("CLI", () => {
+  let env: NodeJS.ProcessEnv;
+  let tmp: string;
+  let pg: TestDatabase | null = null;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "paydesk-cli-"));
+    env = { ...process.env, DATABASE_URL: "", DATA_DIR: path.join(tmp, "data"), SEED_DEMO: "" };
+    if (backend === "postgres") {
+      pg = await freshDatabase({ max: 1 });
+      env.DATABASE_URL = pg.url;
+    }
+  });
+  afterAll(async () => {
+    await pg?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function cli(args: string[], input?: string): Promise<CliResult> {
+    try {
+      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env, timeout: 60_000 });
+      if (input !== undefined) {
+        child.child.stdin?.end(input);
+      } else {
+        child.child.stdin?.end();
+      }
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return {
+        code: typeof e.code === "number" ? e.code : -1,
+        stdout: e.stdout ?? "",
+        stderr: e.stderr ?? "",
+      };
+    }
+  }
+
+  function lastJson(out: string): Record<string, unknown> {
+    const lines = out.trim().split("\n");
+    return JSON.parse(lines[lines.length - 1] ?? "{}");
+  }
+
+  const ADMIN = ["--actor", "root@paydesk.test"];
+
+  it("does the whole job: staff, customer, payments, status, refund, subscriptions, audit", async () => {
+    // First account on an empty database: no --actor needed, password from stdin.
+    const boot = await cli(
+      [
+        "staff",
+        "create",
+        "--email",
+        "root@paydesk.test",
+        "--name",
+        "Root",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--json",
+      ],
+      "a-long-enough-password\n",
+    );
+    expect(boot.stderr).toBe("");
+    expect(boot.code).toBe(0);
+    expect(lastJson(boot.stdout)).toMatchObject({
+      user: { email: "root@paydesk.test", role: "admin" },
+      oneTimePassword: null,
+    });
+
+    const support = await cli([
+      "staff",
+      "create",
+      "--email",
+      "help@paydesk.test",
+      "--name",
+      "Help",
+      "--role",
+      "support",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(support.code).toBe(0);
+    expect(String(lastJson(support.stdout).oneTimePassword)).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+
+    const customer = await cli([
+      "customers",
+      "create",
+      "--email",
+      "Anna@Example.com",
+      "--name",
+      "Anna Petrova",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(customer.code).toBe(0);
+    const customerId = String(lastJson(customer.stdout).id);
+    expect(lastJson(customer.stdout).email).toBe("anna@example.com");
+
+    const created = await cli([
+      "payments",
+      "create",
+      "--customer",
+      "ANNA@example.com",
+      "--amount",
+      "599.00",
+      "--currency",
+      "RUB",
+      "--plan",
+      "premium",
+      "--method",
+      "bank_transfer",
+      "--reason",
+      "invoice 17 sent",
+      "--idempotency-key",
+      "cli-test-key-1",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    const payment = lastJson(created.stdout);
+    expect(payment).toMatchObject({
+      status: "pending",
+      amountMinor: "59900",
+      amount: "599.00",
+      currency: "RUB",
+      created: true,
+    });
+    const paymentId = String(payment.id);
+
+    // Same key, same request: the same payment, nothing new.
+    const again = await cli([
+      "payments",
+      "create",
+      "--customer",
+      customerId,
+      "--amount",
+      "599",
+      "--currency",
+      "rub",
+      "--plan",
+      "premium",
+      "--method",
+      "bank_transfer",
+      "--reason",
+      "invoice 17 sent",
+      "--idempotency-key",
+      "cli-test-key-1",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(again.code).toBe(0);
+    expect(lastJson(again.stdout)).toMatchObject({ id: paymentId, created: false });
+
+    const succeeded = await cli([
+      "payments",
+      "status",
+      paymentId,
+      "succeeded",
+      "--reason",
+      "transfer arrived",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(succeeded.code).toBe(0);
+    const sub = lastJson(succeeded.stdout).subscription as {
+      currentPeriodEnd: string;
+      days: number;
+      status: string;
+    };
+    expect(sub).toMatchObject({ days: 30, status: "active" });
+    const end = Date.parse(sub.currentPeriodEnd);
+    expect(Math.abs(end - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
+
+    const shown = await cli(["subscriptions", "show", "anna@example.com", "--json"]);
+    expect(shown.code).toBe(0);
+    expect(lastJson(shown.stdout)).toMatchObject({
+      currentPeriodEnd: sub.currentPeriodEnd,
+      status: "active",
+    });
+
+    const list = await cli([
+      "payments",
+      "list",
+      "--customer",
+      "anna@example.com",
+      "--status",
+      "succeeded",
+      "--json",
+    ]);
+    expect(list.code).toBe(0);
+    expect(lastJson(list.stdout)).toMatchObject({ count: 1 });
+    const human = await cli(["payments", "list"]);
+    expect(human.stdout).toContain(paymentId);
+    expect(human.stdout).toContain("599.00 RUB");
+
+    const partial = await cli([
+      "payments",
+      "refund",
+      paymentId,
+      "--amount",
+      "100.00",
+      "--reason",
+      "goodwill",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(partial.code).toBe(0);
+    expect(lastJson(partial.stdout)).toMatchObject({ status: "partially_refunded", refundedMinor: "10000" });
+
+    const tooMuch = await cli([
+      "payments",
+      "refund",
+      paymentId,
+      "--amount",
+      "500.00",
+      "--reason",
+      "too much",
+      ...ADMIN,
+    ]);
+    expect(tooMuch.code).toBe(2);
+    expect(tooMuch.stderr.trim()).toBe("error: At most 499.00 RUB is left to refund");
+
+    const full = await cli([
+      "payments",
+      "refund",
+      paymentId,
+      "--reason",
+      "customer left",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(full.code).toBe(0);
+    expect(lastJson(full.stdout)).toMatchObject({ status: "refunded", refundedMinor: "59900" });
+    const afterRefund = await cli(["subscriptions", "show", customerId, "--json"]);
+    expect(lastJson(afterRefund.stdout)).toMatchObject({ status: "expired" });
+
+    const detail = await cli(["payments", "show", paymentId]);
+    expect(detail.code).toBe(0);
+    expect(detail.stdout).toContain("refunded");
+    expect(detail.stdout).toContain("goodwill");
+
+    const trial = await cli([
+      "payments",
+      "create",
+      "--customer",
+      "anna@example.com",
+      "--amount",
+      "0",
+      "--currency",
+      "RUB",
+      "--plan",
+      "basic",
+      "--trial",
+      "--reason",
+      "webinar",
+      ...ADMIN,
+      "--json",
+    ]);
+    expect(trial.code).toBe(0);
+    expect(lastJson(trial.stdout)).toMatchObject({
+      kind: "trial",
+      status: "succeeded",
+      subscription: { days: 7, status: "trialing" },
+    });
+    const secondTrial = await cli([
+      "payments",
+      "create",
+      "--customer",
+      "anna@example.com",
+      "--amount",
+      "0",
+      "--currency",
+      "RUB",
+      "--plan",
+      "basic",
+      "--trial",
+      "--reason",
+      "again",
+      ...ADMIN,
+    ]);
+    expect(secondTrial.code).toBe(2);
+    expect(secondTrial.stderr).toMatch(/^error: This customer has already had a trial of this plan/);
+
+    const verify = await cli(["audit", "verify", "--json"]);
+    expect(verify.code).toBe(0);
+    expect(lastJson(verify.stdout)).toMatchObject({ ok: true, firstBroken: null });
+    expect(Number(lastJson(verify.stdout).checked)).toBeGreaterThanOrEqual(10);
+  }, 300_000);
+
+  it("refuses bad input and non-admins with one clear line and a non-zero exit", async () => {
+    const cases: { args: string[]; code: number; message: RegExp }[] = [
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "12.345",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /RUB allows at most 2 decimal places/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "1e3",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /not a decimal amount/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "-5",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /cannot be negative/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "NaN",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /not a decimal amount/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "nobody@example.com",
+          "--amount",
+          "5",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /No customer matches/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "5",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+          "--actor",
+          "help@paydesk.test",
+        ],
+        code: 4,
+        message: /not an admin/,
+      },
+      {
+        args: [
+          "payments",
+          "create",
+          "--customer",
+          "anna@example.com",
+          "--amount",
+          "5",
+          "--currency",
+          "RUB",
+          "--reason",
+          "x y z",
+        ],
+        code: 1,
+        message: /--actor/,
+      },
+      {
+        args: ["payments", "show", "00000000-0000-4000-8000-000000000000"],
+        code: 3,
+        message: /No payment with id/,
+      },
+      {
+        args: ["payments", "status", "not-a-uuid", "succeeded", "--reason", "x y z", ...ADMIN],
+        code: 2,
+        message: /Not a valid payment id/,
+      },
+      { args: ["payments", "list", "--status", "bogus"], code: 1, message: /Allowed choices are/ },
+    ];
+    for (const c of cases) {
+      const r = await cli(c.args);
+      expect(r.code, c.args.join(" ")).toBe(c.code);
+      expect(r.stderr, c.args.join(" ")).toMatch(c.message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  }, 300_000);
+});
