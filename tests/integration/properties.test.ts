@@ -24,7 +24,13 @@ import { freshDatabase } from "../support/db";
 import { baseline, type Clock, clockAt } from "../support/fixtures";
 
 type Op =
-  | { t: "create"; status: "pending" | "succeeded"; minor: number; withPlan: boolean; grantDays: number | null }
+  | {
+      t: "create";
+      status: "pending" | "succeeded";
+      minor: number;
+      withPlan: boolean;
+      grantDays: number | null;
+    }
   | { t: "trial" }
   | { t: "status"; slot: number; status: PaymentStatus; byProvider: boolean }
   | { t: "refund"; slot: number; permille: number | null; revoke: boolean }
@@ -62,7 +68,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       revoke: fc.boolean(),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant("advance" as const), days: fc.integer({ min: 0, max: 45 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("advance" as const), days: fc.integer({ min: 0, max: 45 }) }),
+  },
 );
 
 const EXPECTED_REFUSALS = new Set(["validation", "invalid_transition"]);
@@ -204,7 +213,10 @@ describe("service invariants under random operation sequences", () => {
         try {
           const clock: Clock = clockAt("2026-01-01T00:00:00.000Z");
           const { ctx, customer } = await baseline(t.db, clock);
-          const provider: ServiceContext = { ...systemContext(t.db, "system:stripe", "webhook"), now: clock.now };
+          const provider: ServiceContext = {
+            ...systemContext(t.db, "system:stripe", "webhook"),
+            now: clock.now,
+          };
           const ids: string[] = [];
           for (const op of ops) {
             if (op.t === "advance") {

@@ -110,7 +110,9 @@ describe("bad input is refused with a typed error and writes nothing", () => {
     });
 
     it("refuses an unknown currency", async () => {
-      const err = await refused(() => createPayment(ctx, { ...good(), currency: "XXY" }), "validation");
+      const err = await refused(() => createPayment(ctx, { ...good(), currency: "XXY" }), "validation", [
+        "currency",
+      ]);
       expect(err.fieldErrors.currency?.[0]).toMatch(/currency/i);
     });
 
@@ -131,9 +133,11 @@ describe("bad input is refused with a typed error and writes nothing", () => {
     });
 
     it("refuses a trial without a plan", async () => {
-      await refused(() => createPayment(ctx, { ...good(), kind: "trial", amount: "0", plan: null }), "validation", [
-        "plan",
-      ]);
+      await refused(
+        () => createPayment(ctx, { ...good(), kind: "trial", amount: "0", plan: null }),
+        "validation",
+        ["plan"],
+      );
     });
 
     it("refuses a missing reason", async () => {
@@ -155,7 +159,9 @@ describe("bad input is refused with a typed error and writes nothing", () => {
         ["customer"],
       );
       expect(err.fieldErrors.customer?.[0]).toMatch(/No customer/);
-      await refused(() => createPayment(ctx, { ...good(), customer: randomUUID() }), "validation", ["customer"]);
+      await refused(() => createPayment(ctx, { ...good(), customer: randomUUID() }), "validation", [
+        "customer",
+      ]);
     });
 
     it("refuses an unknown plan", async () => {
@@ -198,7 +204,11 @@ describe("bad input is refused with a typed error and writes nothing", () => {
     it("answers not_found for an unknown payment", async () => {
       await refused(
         () =>
-          changePaymentStatus(ctx, { paymentId: randomUUID(), status: "succeeded", reason: "seen on statement" }),
+          changePaymentStatus(ctx, {
+            paymentId: randomUUID(),
+            status: "succeeded",
+            reason: "seen on statement",
+          }),
         "not_found",
       );
     });
@@ -292,7 +302,10 @@ describe("bad input is refused with a typed error and writes nothing", () => {
     });
 
     it("answers not_found for an unknown payment and refuses a malformed id", async () => {
-      await refused(() => refundPayment(ctx, { paymentId: randomUUID(), reason: "customer asked" }), "not_found");
+      await refused(
+        () => refundPayment(ctx, { paymentId: randomUUID(), reason: "customer asked" }),
+        "not_found",
+      );
       await refused(() => refundPayment(ctx, { paymentId: "nope", reason: "customer asked" }), "validation", [
         "paymentId",
       ]);
@@ -324,7 +337,8 @@ describe("bad input is refused with a typed error and writes nothing", () => {
 
     it("refuses oversized metadata", async () => {
       await refused(
-        () => updatePayment(ctx, { paymentId: pending.id, metadata: { blob: "x".repeat(9000) }, reason: "tidy" }),
+        () =>
+          updatePayment(ctx, { paymentId: pending.id, metadata: { blob: "x".repeat(9000) }, reason: "tidy" }),
         "validation",
         ["metadata"],
       );
@@ -351,7 +365,12 @@ describe("bad input is refused with a typed error and writes nothing", () => {
     it("refuses a stale expected version", async () => {
       await refused(
         () =>
-          updatePayment(ctx, { paymentId: pending.id, description: "new", expectedVersion: 7, reason: "tidy up" }),
+          updatePayment(ctx, {
+            paymentId: pending.id,
+            description: "new",
+            expectedVersion: 7,
+            reason: "tidy up",
+          }),
         "conflict",
       );
     });
@@ -377,9 +396,11 @@ describe("bad input is refused with a typed error and writes nothing", () => {
       await refused(() => createCustomer(ctx, { email: "boris@example.com", name: "   " }), "validation", [
         "name",
       ]);
-      await refused(() => createCustomer(ctx, { email: "boris@example.com", name: "Bo\u0000ris" }), "validation", [
-        "name",
-      ]);
+      await refused(
+        () => createCustomer(ctx, { email: "boris@example.com", name: "Bo\u0000ris" }),
+        "validation",
+        ["name"],
+      );
     });
   });
 
@@ -410,7 +431,9 @@ describe("bad input is refused with a typed error and writes nothing", () => {
         changePaymentStatus(as, { paymentId: pending.id, status: "succeeded", reason: "seen on statement" }),
       );
       await forbidden(() => refundPayment(as, { paymentId: succeeded.id, reason: "customer asked" }));
-      await forbidden(() => updatePayment(as, { paymentId: pending.id, description: "new", reason: "tidy up" }));
+      await forbidden(() =>
+        updatePayment(as, { paymentId: pending.id, description: "new", reason: "tidy up" }),
+      );
       await forbidden(() => createCustomer(as, { email: "boris@example.com", name: "Boris" }));
     });
 

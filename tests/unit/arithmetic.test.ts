@@ -66,9 +66,9 @@ describe("replayGrants", () => {
   it("runs one grant from the moment it was granted", () => {
     expect(iso(replayGrants([grant("2026-01-01T00:00:00Z", 30)]))).toBe("2026-01-31T00:00:00.000Z");
     // A grant stacked on a since-revoked grant replays from its own grant time.
-    expect(
-      iso(replayGrants([grant("2026-01-10T00:00:00Z", 30, "2026-01-31T00:00:00Z")])),
-    ).toBe("2026-02-09T00:00:00.000Z");
+    expect(iso(replayGrants([grant("2026-01-10T00:00:00Z", 30, "2026-01-31T00:00:00Z")]))).toBe(
+      "2026-02-09T00:00:00.000Z",
+    );
   });
 
   it("stacks overlapping grants", () => {
@@ -103,7 +103,10 @@ describe("replayGrants", () => {
   });
 
   it("a trial then a paid period end at trial end + 30 days", () => {
-    const grants = [grant("2026-01-01T00:00:00Z", 7), grant("2026-01-04T00:00:00Z", 30, "2026-01-08T00:00:00Z")];
+    const grants = [
+      grant("2026-01-01T00:00:00Z", 7),
+      grant("2026-01-04T00:00:00Z", 30, "2026-01-08T00:00:00Z"),
+    ];
     expect(iso(replayGrants(grants))).toBe("2026-02-07T00:00:00.000Z");
   });
 });

@@ -36,7 +36,7 @@ describe("currencyExponent", () => {
     expect(isKnownCurrency(code)).toBe(true);
   });
 
-  it.each(["XXY", "rub", "RU", "RUBB", "", "12A", " RUB"])("refuses %j", (code) => {
+  it.each(["XXY", "rub", "RU", "RUBB", "", "12A", " RUB", "XAU", "XDR", "XXX", "XTS"])("refuses %j", (code) => {
     expect(currencyExponent(code)).toBeNull();
     expect(isKnownCurrency(code)).toBe(false);
   });
