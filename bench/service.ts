@@ -17,6 +17,8 @@
  * Env: BENCH_DATABASE_URL | DATABASE_URL | TEST_DATABASE_URL (the server to use; the bench
  * creates, and afterwards drops, its own database BENCH_DB_NAME, default paydesk_bench),
  * BENCH_KEEP=1 keeps that database, BENCH_VERIFY=0 skips the final audit-chain check,
+ * BENCH_ROUNDS (default 5: the measured ops of each run are cut into that many segments,
+ * run alternately with the other implementation's, so machine noise hits both alike),
  * BENCH_PROFILE_OPS (default 50, 0 skips the profile), BENCH_VERBOSE=1 lists the
  * statements of one op, BENCH_STRICT=1 exits non-zero when a target is missed.
  */
@@ -69,6 +71,7 @@ const OPS = intEnv("BENCH_OPS", 5000, 1);
 const WARMUP = intEnv("BENCH_WARMUP", 200);
 const CUSTOMERS = intEnv("BENCH_CUSTOMERS", 5000, 1);
 const CONCURRENCY = concurrencyEnv();
+const ROUNDS = intEnv("BENCH_ROUNDS", 5, 1);
 const PROFILE_OPS = intEnv("BENCH_PROFILE_OPS", 50);
 const KEEP = process.env.BENCH_KEEP === "1";
 const VERIFY = process.env.BENCH_VERIFY !== "0";
@@ -127,6 +130,38 @@ async function dropDatabase(): Promise<void> {
   }
 }
 
+/** Multi-row INSERT with postgres.js's row helper (jsonb columns take plain objects). */
+function insertRows(sql: postgres.Sql | postgres.TransactionSql, table: string, rows: object[]) {
+  // biome-ignore lint/suspicious/noExplicitAny: the helper's typings reject rows with unknown (jsonb) values
+  return sql`insert into ${sql(table)} ${sql(rows as any[])}`;
+}
+
+/** An audit entry as an audit_log row, hashed with lib/audit/hash.ts like appendAudit() does. */
+function auditRow(entry: HashableEntry) {
+  return {
+    id: entry.id,
+    occurred_at: entry.occurredAt,
+    actor_type: entry.actorType,
+    actor_id: entry.actorId,
+    actor_email: entry.actorEmail,
+    actor_role: entry.actorRole,
+    via: entry.via,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId,
+    before: entry.before,
+    after: entry.after,
+    reason: entry.reason,
+    request_id: entry.requestId,
+    ip: entry.ip,
+    user_agent: entry.userAgent,
+    chain_key: entry.chainKey,
+    chain_seq: entry.chainSeq,
+    prev_hash: entry.prevHash,
+    hash: hashEntry(entry),
+  };
+}
+
 async function setUp(raw: postgres.Sql): Promise<Fixture> {
   const handle = await openDatabase({ url: BENCH_URL, max: 2 });
   let actor: Fixture["actor"];
@@ -163,7 +198,7 @@ async function setUp(raw: postgres.Sql): Promise<Fixture> {
   // by one succeeded payment and its grant, so each measured op extends an existing row.
   const t0 = new Date();
   const end = addDays(t0, PERIOD_DAYS);
-  await raw`
+  const primed = await raw<{ payment_id: string; subscription_id: string; customer_id: string }[]>`
     with p as (
       insert into payments (customer_id, plan_id, amount_minor, currency, status, kind, provider, method,
                             description, created_by_staff_id, created_by, created_at, updated_at, succeeded_at)
@@ -177,7 +212,73 @@ async function setUp(raw: postgres.Sql): Promise<Fixture> {
       returning id, customer_id
     )
     insert into subscription_grants (subscription_id, payment_id, days, is_trial, granted_at, period_start, period_end)
-    select s.id, p.id, ${PERIOD_DAYS}, false, ${t0}, ${t0}, ${end} from p join s using (customer_id)`;
+    select s.id, p.id, ${PERIOD_DAYS}, false, ${t0}, ${t0}, ${end} from p join s using (customer_id)
+    returning payment_id, subscription_id, (select s.customer_id from s where s.id = subscription_id)`;
+
+  // …and the history that goes with it: the first entry of each payment's and subscription's
+  // audit chain, and their domain events. Besides realism this keeps the measured ops off
+  // empty tables, whose plans (seq scans, cached in prepared statements) would not last.
+  const audits: ReturnType<typeof auditRow>[] = [];
+  const events: Record<string, unknown>[] = [];
+  for (const row of primed) {
+    const base = {
+      occurredAt: t0,
+      actorType: "staff",
+      actorId: actor.id,
+      actorEmail: actor.email,
+      actorRole: actor.role,
+      via: "seed",
+      reason: "bench: first period",
+      requestId: null,
+      ip: null,
+      userAgent: null,
+      chainSeq: 1,
+      prevHash: null,
+    };
+    const subAfter = { status: "active", currentPeriodEnd: end.toISOString(), version: 1 };
+    audits.push(
+      auditRow({
+        ...base,
+        id: randomUUID(),
+        action: "payment.create",
+        entityType: "payment",
+        entityId: row.payment_id,
+        before: null,
+        after: { status: "succeeded", amountMinor: String(AMOUNT_MINOR), currency: "RUB", version: 1 },
+        chainKey: `payment:${row.payment_id}`,
+      }),
+      auditRow({
+        ...base,
+        id: randomUUID(),
+        action: "subscription.extend",
+        entityType: "subscription",
+        entityId: row.subscription_id,
+        before: null,
+        after: { ...subAfter, grant: { paymentId: row.payment_id, days: PERIOD_DAYS } },
+        chainKey: `subscription:${row.subscription_id}`,
+      }),
+    );
+    events.push(
+      {
+        type: "payment.created",
+        aggregate_type: "payment",
+        aggregate_id: row.payment_id,
+        occurred_at: t0,
+        payload: { customerId: row.customer_id, status: "succeeded" },
+      },
+      {
+        type: "subscription.created",
+        aggregate_type: "subscription",
+        aggregate_id: row.subscription_id,
+        occurred_at: t0,
+        payload: { customerId: row.customer_id, plan: PLAN_CODE, paymentId: row.payment_id, ...subAfter },
+      },
+    );
+  }
+  for (let i = 0; i < audits.length; i += 1000) {
+    await insertRows(raw, "audit_log", audits.slice(i, i + 1000));
+    await insertRows(raw, "domain_events", events.slice(i, i + 1000));
+  }
 
   return { actor, planId: plan.id, customerIds };
 }
@@ -455,34 +556,11 @@ function handWrittenOp(sql: postgres.Sql, actor: Extract<Actor, { type: "staff" 
           chainSeq: (head?.chain_seq ?? 0) + 1,
           prevHash: head?.hash ?? null,
         };
-        return {
-          id: entry.id,
-          occurred_at: entry.occurredAt,
-          actor_type: entry.actorType,
-          actor_id: entry.actorId,
-          actor_email: entry.actorEmail,
-          actor_role: entry.actorRole,
-          via: entry.via,
-          action: entry.action,
-          entity_type: entry.entityType,
-          entity_id: entry.entityId,
-          before: entry.before,
-          after: entry.after,
-          reason: entry.reason,
-          request_id: entry.requestId,
-          ip: entry.ip,
-          user_agent: entry.userAgent,
-          chain_key: entry.chainKey,
-          chain_seq: entry.chainSeq,
-          prev_hash: entry.prevHash,
-          hash: hashEntry(entry),
-        };
+        return auditRow(entry);
       });
-      // biome-ignore lint/suspicious/noExplicitAny: postgres.js's row helper is typed for plain rows
-      await tx`insert into audit_log ${tx(rows as any[])}`;
+      await insertRows(tx, "audit_log", rows);
       const eventRows = events.map((e) => ({ ...e, occurred_at: now }));
-      // biome-ignore lint/suspicious/noExplicitAny: as above
-      await tx`insert into domain_events ${tx(eventRows as any[])}`;
+      await insertRows(tx, "domain_events", eventRows);
     });
   };
 }
@@ -526,6 +604,7 @@ async function drive(ids: string[], concurrency: number, op: Op): Promise<Timed>
 }
 
 type Impl = "service" | "hand-written";
+const IMPLS: readonly Impl[] = ["hand-written", "service"];
 
 interface RunResult {
   impl: Impl;
@@ -535,51 +614,107 @@ interface RunResult {
   opsPerSec: number;
   latency: LatencySummary;
   clientCpuMsPerOp: number;
+  /** Throughput of each round's segment, in the order they ran. */
+  roundOpsPerSec: number[];
 }
 
-async function runOnce(raw: postgres.Sql, fx: Fixture, impl: Impl, concurrency: number): Promise<RunResult> {
-  const warmIds =
-    WARMUP > 0 ? await insertPendingPayments(raw, fx, `${impl} c${concurrency} warm-up`, WARMUP) : [];
-  const ids = await insertPendingPayments(raw, fx, `${impl} c${concurrency}`, OPS);
-  await settle(raw);
+function splitEvenly(total: number, parts: number): number[] {
+  const n = Math.min(parts, total);
+  return Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+}
 
-  let op: Op;
-  let close: () => Promise<void>;
-  if (impl === "service") {
-    const handle = await openDatabase({ url: BENCH_URL, max: concurrency });
-    op = serviceOp(handle.db, fx.actor);
-    close = () => handle.close();
-  } else {
+async function openImpl(impl: Impl, concurrency: number, fx: Fixture) {
+  if (impl === "hand-written") {
     const sql = postgres(BENCH_URL, {
       max: concurrency,
       ...quiet,
       connection: { application_name: "paydesk-bench" },
     });
-    op = handWrittenOp(sql, fx.actor);
-    close = () => sql.end({ timeout: 5 });
+    return { op: handWrittenOp(sql, fx.actor), close: () => sql.end({ timeout: 5 }) };
   }
+  const handle = await openDatabase({ url: BENCH_URL, max: concurrency });
+  return { op: serviceOp(handle.db, fx.actor), close: () => handle.close() };
+}
+
+/**
+ * One concurrency level: both implementations, each on its own pool of exactly
+ * `concurrency` connections, each op on a fresh pending payment. The measured ops are cut
+ * into ROUNDS segments run alternately (A B, B A, A B, …) so that drift, such as other
+ * load on a shared machine or growing tables, falls on both sides alike.
+ */
+async function runLevel(raw: postgres.Sql, fx: Fixture, concurrency: number): Promise<RunResult[]> {
+  const sizes = splitEvenly(OPS, ROUNDS);
+  const work = new Map<Impl, { warm: string[]; segments: string[][] }>();
+  for (const impl of IMPLS) {
+    const label = `${impl} c${concurrency}`;
+    const warm = WARMUP > 0 ? await insertPendingPayments(raw, fx, `${label} warm-up`, WARMUP) : [];
+    const segments: string[][] = [];
+    for (const [r, size] of sizes.entries()) {
+      segments.push(await insertPendingPayments(raw, fx, `${label} round ${r + 1}`, size));
+    }
+    work.set(impl, { warm, segments });
+  }
+  await settle(raw);
+
+  const opened = new Map<Impl, Awaited<ReturnType<typeof openImpl>>>();
+  for (const impl of IMPLS) opened.set(impl, await openImpl(impl, concurrency, fx));
+  const acc = new Map(
+    IMPLS.map((impl) => [
+      impl,
+      { elapsedMs: 0, cpuMs: 0, latencies: [] as Float64Array[], rounds: [] as number[] },
+    ]),
+  );
   try {
     // The warm-up opens all `concurrency` connections and warms JIT, plans and caches.
-    if (warmIds.length > 0) await drive(warmIds, concurrency, op);
-    const timed = await drive(ids, concurrency, op);
+    for (const impl of IMPLS) {
+      const warm = work.get(impl)!.warm;
+      if (warm.length > 0) await drive(warm, concurrency, opened.get(impl)!.op);
+    }
+    for (let r = 0; r < sizes.length; r++) {
+      const order = r % 2 === 0 ? IMPLS : [...IMPLS].reverse();
+      for (const impl of order) {
+        const ids = work.get(impl)!.segments[r]!;
+        const timed = await drive(ids, concurrency, opened.get(impl)!.op);
+        const a = acc.get(impl)!;
+        a.elapsedMs += timed.elapsedMs;
+        a.cpuMs += timed.clientCpuMs;
+        a.latencies.push(timed.latencies);
+        a.rounds.push((ids.length / timed.elapsedMs) * 1000);
+      }
+    }
+  } finally {
+    for (const { close } of opened.values()) await close();
+  }
+
+  const results: RunResult[] = [];
+  for (const impl of IMPLS) {
+    const ids = work.get(impl)!.segments.flat();
     await verifyRun(raw, ids);
+    const a = acc.get(impl)!;
+    const all = new Float64Array(ids.length);
+    let offset = 0;
+    for (const l of a.latencies) {
+      all.set(l, offset);
+      offset += l.length;
+    }
     const result: RunResult = {
       impl,
       concurrency,
       ops: ids.length,
-      elapsedMs: timed.elapsedMs,
-      opsPerSec: (ids.length / timed.elapsedMs) * 1000,
-      latency: summarize(timed.latencies),
-      clientCpuMsPerOp: timed.clientCpuMs / ids.length,
+      elapsedMs: a.elapsedMs,
+      opsPerSec: (ids.length / a.elapsedMs) * 1000,
+      latency: summarize(all),
+      clientCpuMsPerOp: a.cpuMs / ids.length,
+      roundOpsPerSec: a.rounds,
     };
     console.log(
       `  ${impl.padEnd(12)} c=${concurrency}: ${result.opsPerSec.toFixed(0)} ops/s, ` +
-        `p95 ${result.latency.p95.toFixed(2)} ms (${(timed.elapsedMs / 1000).toFixed(1)} s)`,
+        `p95 ${result.latency.p95.toFixed(2)} ms (${(a.elapsedMs / 1000).toFixed(1)} s; ` +
+        `rounds ${a.rounds.map((x) => x.toFixed(0)).join(" / ")} ops/s)`,
     );
-    return result;
-  } finally {
-    await close();
+    results.push(result);
   }
+  return results;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -697,13 +832,11 @@ async function main(): Promise<number> {
         `(renewal: every op extends an existing subscription);\n` +
         `  payment i belongs to customer i mod ${CUSTOMERS}, workers take payments in order, so concurrent ops ` +
         `${CUSTOMERS >= Math.max(...CONCURRENCY) * 2 ? "touch distinct payment, subscription and audit-chain rows" : "contend on the same subscriptions"};\n` +
-        `  every run uses its own fresh pending payments; order per level: hand-written, then service.\n`,
+        `  every run uses its own fresh pending payments; per level, ${ROUNDS} alternating rounds ` +
+        `(hand-written/service, then service/hand-written, …) after a ${WARMUP}-op warm-up of each.\n`,
     );
 
-    for (const c of CONCURRENCY) {
-      results.push(await runOnce(raw, fx, "hand-written", c));
-      results.push(await runOnce(raw, fx, "service", c));
-    }
+    for (const c of CONCURRENCY) results.push(...(await runLevel(raw, fx, c)));
 
     if (PROFILE_OPS > 0) {
       profiles.push(await profile(raw, fx, "service"));
@@ -727,10 +860,13 @@ async function main(): Promise<number> {
   // ---- report
   const find = (impl: Impl, c: number) => results.find((r) => r.impl === impl && r.concurrency === c);
   const ratios: Record<string, number> = {};
+  const roundRatios: Record<string, number[]> = {};
   for (const c of CONCURRENCY) {
     const s = find("service", c);
     const h = find("hand-written", c);
-    if (s && h) ratios[String(c)] = s.opsPerSec / h.opsPerSec;
+    if (!s || !h) continue;
+    ratios[String(c)] = s.opsPerSec / h.opsPerSec;
+    roundRatios[String(c)] = s.roundOpsPerSec.map((x, i) => x / (h.roundOpsPerSec[i] ?? Number.NaN));
   }
 
   console.log("\nResults");
@@ -751,8 +887,12 @@ async function main(): Promise<number> {
     ),
   );
   console.log("\n  service / hand-written throughput:");
-  for (const c of CONCURRENCY)
-    console.log(`    at ${c} connection(s): ${fmt(ratios[String(c)] ?? Number.NaN)}×`);
+  for (const c of CONCURRENCY) {
+    const range = roundRatios[String(c)] ?? [];
+    const spread =
+      range.length > 1 ? ` (per round ${fmt(Math.min(...range))}–${fmt(Math.max(...range))}×)` : "";
+    console.log(`    at ${c} connection(s): ${fmt(ratios[String(c)] ?? Number.NaN)}×${spread}`);
+  }
 
   const ratio8 = ratios["8"];
   const p95At1 = find("service", 1)?.latency.p95;
@@ -783,13 +923,12 @@ async function main(): Promise<number> {
     console.log(`\nProfile (1 connection, ${PROFILE_OPS} ops each; BEGIN and COMMIT included)`);
     console.log(
       table(
-        ["implementation", "statements/op", "round trips/op", "mean ms/op", "ms/round trip"],
+        ["implementation", "statements/op", "round trips/op", "mean ms/op"],
         profiles.map((p) => [
           p.impl,
           fmt(p.statementsPerOp, 1),
           fmt(p.roundTripsPerOp, 1),
           fmt(p.meanLatencyMs),
-          fmt(p.meanLatencyMs / p.roundTripsPerOp, 3),
         ]),
       ),
     );
@@ -816,6 +955,7 @@ async function main(): Promise<number> {
     cpus: os.cpus().length,
     ops: OPS,
     warmup: WARMUP,
+    rounds: ROUNDS,
     concurrency: CONCURRENCY,
     contention: {
       customers: CUSTOMERS,
@@ -833,8 +973,12 @@ async function main(): Promise<number> {
       meanMs: round(r.latency.mean, 3),
       maxMs: round(r.latency.max, 3),
       clientCpuMsPerOp: round(r.clientCpuMsPerOp, 3),
+      roundOpsPerSec: r.roundOpsPerSec.map((x) => round(x, 1)),
     })),
     ratioServiceToHandWritten: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, round(v, 3)])),
+    ratioPerRound: Object.fromEntries(
+      Object.entries(roundRatios).map(([k, v]) => [k, v.map((x) => round(x, 3))]),
+    ),
     targets,
     profile: profiles.map((p) => ({
       impl: p.impl,
