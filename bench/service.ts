@@ -485,7 +485,7 @@ function handWrittenOp(sql: postgres.Sql, actor: Extract<Actor, { type: "staff" 
           if (!hasPaid) {
             const [row] = await tx<{ n: number }[]>`
               select count(*)::int as n from subscription_grants
-              where subscription_id = ${sub.id} and revoked_at is null and not is_trial`;
+              where subscription_id = ${sub.id} and revoked_at is null and not is_trial and period_end > ${now}`;
             hasPaid = (row?.n ?? 0) > 0;
           }
           const status = statusFor(periodEnd, now, hasPaid);
@@ -536,12 +536,10 @@ function handWrittenOp(sql: postgres.Sql, actor: Extract<Actor, { type: "staff" 
         payload: toJson({ ...after, previousStatus: p.status, subscription: effect }),
       });
 
-      // Per-entity hash chains: lock each chain (in a fixed order), then read the heads in a
-      // later statement so its snapshot sees whatever the previous lock holder committed.
+      // Per-entity hash chains, as the service does: the payment and subscription row locks
+      // taken above already serialise each chain's writers, and this later statement's
+      // snapshot sees whatever the previous lock holder committed.
       const keys = audits.map((a) => a.chainKey);
-      await tx`
-        select pg_advisory_xact_lock(hashtextextended(k.key, 0))
-        from unnest(${keys}::text[]) with ordinality as k(key, n) order by k.n`;
       const heads = await tx<{ chain_key: string; chain_seq: number | null; hash: string | null }[]>`
         select k.key as chain_key, h.chain_seq, h.hash
         from unnest(${keys}::text[]) as k(key)

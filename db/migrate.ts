@@ -10,12 +10,38 @@ export function migrationsFolder(): string {
   return process.env.MIGRATIONS_DIR || path.resolve(/*turbopackIgnore: true*/ process.cwd(), "db/migrations");
 }
 
-// Any constant works; it only has to be the same for every Paydesk process.
-const MIGRATION_LOCK_KEY = 7_240_611_001;
+// Any constants work; they only have to be the same for every Paydesk process.
+export const MIGRATION_LOCK_KEY = 7_240_611_001;
+export const SEED_LOCK_KEY = 7_240_611_002;
 
 /**
- * Applies pending migrations. On PostgreSQL a session advisory lock on a dedicated
- * connection serialises concurrent starters: the second waits, then finds nothing to do.
+ * Runs `fn` holding a PostgreSQL session advisory lock, taken on a dedicated connection so
+ * that it is held for the whole of `fn` whatever pool connections `fn` uses. Embedded
+ * databases have one process by construction and need no lock.
+ */
+export async function withStartupLock<T>(
+  handle: DatabaseHandle,
+  key: number,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (handle.kind === "pglite") return fn();
+  if (!handle.url) throw new Error("a PostgreSQL handle without its connection URL");
+  const lockConn = postgres(handle.url, { max: 1, onnotice: () => {} });
+  try {
+    await lockConn`select pg_advisory_lock(${key})`;
+    try {
+      return await fn();
+    } finally {
+      await lockConn`select pg_advisory_unlock(${key})`;
+    }
+  } finally {
+    await lockConn.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Applies pending migrations. On PostgreSQL concurrent starters serialise on an advisory
+ * lock: the second waits, then finds nothing to do.
  */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   const folder = migrationsFolder();
@@ -24,17 +50,13 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
     await migratePglite(drizzlePglite(handle.pglite), { migrationsFolder: folder });
     return;
   }
-  const url = handle.url;
-  if (!url) throw new Error("migrating PostgreSQL needs its connection URL");
-  const lockConn = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    await lockConn`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+  await withStartupLock(handle, MIGRATION_LOCK_KEY, async () => {
+    // The migrator runs its statements in one transaction on a single-connection client.
+    const conn = postgres(handle.url!, { max: 1, onnotice: () => {} });
     try {
-      await migratePostgres(drizzlePostgres(lockConn), { migrationsFolder: folder });
+      await migratePostgres(drizzlePostgres(conn), { migrationsFolder: folder });
     } finally {
-      await lockConn`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
+      await conn.end({ timeout: 5 });
     }
-  } finally {
-    await lockConn.end({ timeout: 5 });
-  }
+  });
 }

@@ -24,7 +24,9 @@ async function start(): Promise<DatabaseHandle> {
     await migrateDatabase(handle);
     const seeded = await seedDatabase(handle);
     if (seeded.demo?.seeded) {
-      console.log(`paydesk: seeded demo data (${seeded.demo.customers} customers, ${seeded.demo.payments} payments)`);
+      console.log(
+        `paydesk: seeded demo data (${seeded.demo.customers} customers, ${seeded.demo.payments} payments)`,
+      );
     }
     if (handle.kind === "pglite") ensureEmbeddedAuthSecret(handle.location);
   } catch (err) {
@@ -36,7 +38,9 @@ async function start(): Promise<DatabaseHandle> {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
-  console.log(`paydesk: database ready (${handle.kind === "pglite" ? `embedded, ${handle.location}` : handle.location})`);
+  console.log(
+    `paydesk: database ready (${handle.kind === "pglite" ? `embedded, ${handle.location}` : handle.location})`,
+  );
   return handle;
 }
 

@@ -136,6 +136,7 @@ CREATE TABLE "subscription_grants" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"subscription_id" uuid NOT NULL,
 	"payment_id" uuid NOT NULL,
+	"applied_seq" bigint GENERATED ALWAYS AS IDENTITY (sequence name "subscription_grants_applied_seq_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"days" integer NOT NULL,
 	"is_trial" boolean NOT NULL,
 	"granted_at" timestamp (3) with time zone NOT NULL,
@@ -208,7 +209,7 @@ CREATE INDEX "refunds_payment_idx" ON "refunds" USING btree ("payment_id","creat
 CREATE UNIQUE INDEX "refunds_provider_refund_key" ON "refunds" USING btree ("provider","provider_refund_id") WHERE "refunds"."provider_refund_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "staff_users_email_lower_key" ON "staff_users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "staff_users_role_idx" ON "staff_users" USING btree ("role");--> statement-breakpoint
-CREATE INDEX "subscription_grants_subscription_idx" ON "subscription_grants" USING btree ("subscription_id","granted_at");--> statement-breakpoint
+CREATE INDEX "subscription_grants_subscription_idx" ON "subscription_grants" USING btree ("subscription_id","applied_seq");--> statement-breakpoint
 CREATE INDEX "subscriptions_status_end_idx" ON "subscriptions" USING btree ("status","current_period_end");--> statement-breakpoint
 CREATE INDEX "webhook_events_received_idx" ON "webhook_events" USING btree ("received_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "webhook_events_payment_idx" ON "webhook_events" USING btree ("payment_id");

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, index, integer, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { ts } from "./columns";
 import { customers } from "./customers";
 import { subscriptionStatusEnum } from "./enums";
@@ -41,6 +41,11 @@ export const subscriptionGrants = pgTable(
     paymentId: uuid("payment_id")
       .notNull()
       .references(() => payments.id),
+    /**
+     * Order in which grants were applied. Assigned at insert, which happens under the
+     * subscription's row lock, so it is the true application order whatever the clocks say.
+     */
+    appliedSeq: bigint("applied_seq", { mode: "number" }).generatedAlwaysAsIdentity(),
     days: integer("days").notNull(),
     isTrial: boolean("is_trial").notNull(),
     grantedAt: ts("granted_at").notNull(),
@@ -52,7 +57,7 @@ export const subscriptionGrants = pgTable(
   (t) => [
     // Exactly-once extension: a second grant for one payment cannot exist.
     unique("subscription_grants_payment_key").on(t.paymentId),
-    index("subscription_grants_subscription_idx").on(t.subscriptionId, t.grantedAt),
+    index("subscription_grants_subscription_idx").on(t.subscriptionId, t.appliedSeq),
     check("subscription_grants_days_positive", sql`${t.days} > 0`),
     check("subscription_grants_period_order", sql`${t.periodEnd} > ${t.periodStart}`),
   ],

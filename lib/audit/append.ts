@@ -15,6 +15,14 @@ export interface AuditEntryInput {
   reason?: string | null;
 }
 
+export interface AppendOptions {
+  /**
+   * The caller holds the entity's row lock (`SELECT … FOR UPDATE`) or created the entity in
+   * this transaction, so no other transaction can write to its chain until commit.
+   */
+  entityLocked?: boolean;
+}
+
 export type AuditWriter = Pick<
   ServiceContext,
   "actor" | "via" | "requestId" | "ip" | "userAgent" | "now" | "onStep"
@@ -28,10 +36,18 @@ export type AuditWriter = Pick<
  * waits only for others touching the same entity, which it already serialises with
  * `FOR UPDATE`, instead of every writer queueing on one global chain head.
  */
-export async function appendAudit(tx: Tx, ctx: AuditWriter, input: AuditEntryInput): Promise<string> {
+export async function appendAudit(
+  tx: Tx,
+  ctx: AuditWriter,
+  input: AuditEntryInput,
+  options: AppendOptions = {},
+): Promise<string> {
   const chainKey = `${input.entityType}:${input.entityId}`;
-  // Serialises writers of one chain (new entities have no row to lock yet).
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${chainKey}, 0))`);
+  // Serialises writers of one chain, unless the caller already does (the unique chain
+  // position is the backstop either way: a lost race fails the transaction, never forks the chain).
+  if (!options.entityLocked) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${chainKey}, 0))`);
+  }
   const [head] = await tx
     .select({ chainSeq: auditLog.chainSeq, hash: auditLog.hash })
     .from(auditLog)
@@ -53,10 +69,10 @@ export async function appendAudit(tx: Tx, ctx: AuditWriter, input: AuditEntryInp
     entityId: input.entityId,
     before: input.before === undefined ? null : toJson(input.before),
     after: input.after === undefined ? null : toJson(input.after),
-    reason: input.reason ?? null,
-    requestId: ctx.requestId ?? null,
-    ip: ctx.ip ?? null,
-    userAgent: ctx.userAgent ?? null,
+    reason: storable(input.reason),
+    requestId: storable(ctx.requestId),
+    ip: storable(ctx.ip),
+    userAgent: storable(ctx.userAgent),
     chainKey,
     chainSeq: (head?.chainSeq ?? 0) + 1,
     prevHash: head?.hash ?? null,
@@ -64,4 +80,10 @@ export async function appendAudit(tx: Tx, ctx: AuditWriter, input: AuditEntryInp
   await step(ctx as ServiceContext, "audit.before_insert");
   await tx.insert(auditLog).values({ ...entry, hash: hashEntry(entry) });
   return entry.id;
+}
+
+/** Text exactly as the database will keep it (no NUL, no lone surrogate), so the hash matches. */
+function storable(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return value.replaceAll("\u0000", "\uFFFD").toWellFormed();
 }

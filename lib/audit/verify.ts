@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or } from "drizzle-orm";
+import { asc, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { type AuditRow, auditLog } from "@/db/schema";
 import { hashEntry } from "./hash";
@@ -47,12 +47,10 @@ export async function verifyAuditChain(db: Queryable): Promise<VerifyResult> {
     const rows: AuditRow[] = await db
       .select()
       .from(auditLog)
+      // Row comparison, so the (chain_key, chain_seq) unique index serves the keyset.
       .where(
         cursor
-          ? or(
-              gt(auditLog.chainKey, cursor.chainKey),
-              and(eq(auditLog.chainKey, cursor.chainKey), gt(auditLog.chainSeq, cursor.chainSeq)),
-            )
+          ? sql`(${auditLog.chainKey}, ${auditLog.chainSeq}) > (${cursor.chainKey}, ${cursor.chainSeq})`
           : undefined,
       )
       .orderBy(asc(auditLog.chainKey), asc(auditLog.chainSeq))

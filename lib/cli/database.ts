@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type DatabaseHandle, openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { ensurePlans } from "../plans/seed-plans";
 import type { ServiceContext } from "../context";
 import { resolveAdminActor } from "../staff/actor";
 
@@ -10,7 +9,6 @@ export async function withDatabase<T>(fn: (handle: DatabaseHandle) => Promise<T>
   const handle = await openDatabase({ max: 2 });
   try {
     await migrateDatabase(handle);
-    await ensurePlans(handle.db);
     return await fn(handle);
   } finally {
     await handle.close();
@@ -18,7 +16,10 @@ export async function withDatabase<T>(fn: (handle: DatabaseHandle) => Promise<T>
 }
 
 /** A service context for a CLI mutation, audited as the given admin "via cli". */
-export async function adminContext(handle: DatabaseHandle, actorEmail: string | undefined): Promise<ServiceContext> {
+export async function adminContext(
+  handle: DatabaseHandle,
+  actorEmail: string | undefined,
+): Promise<ServiceContext> {
   if (!actorEmail) throw new Error("this command changes data: pass --actor <admin email>");
   const actor = await resolveAdminActor(handle.db, actorEmail);
   return {

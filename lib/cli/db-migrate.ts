@@ -6,7 +6,9 @@ runMain(async () => {
   const handle = await openDatabase();
   try {
     await migrateDatabase(handle);
-    console.log(`Migrations applied to ${handle.kind === "pglite" ? `embedded database ${handle.location}` : handle.location}`);
+    console.log(
+      `Migrations applied to ${handle.kind === "pglite" ? `embedded database ${handle.location}` : handle.location}`,
+    );
   } finally {
     await handle.close();
   }

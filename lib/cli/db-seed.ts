@@ -11,7 +11,7 @@ runMain(async () => {
     const result = await seedDatabase(handle);
     console.log(`Plans: ${result.plans} added (the standard plans are always present).`);
     if (!result.demo) console.log("Demo data: not requested (set SEED_DEMO=1 to add it to this database).");
-    else if (!result.demo.seeded) console.log("Demo data: already present, nothing changed.");
+    else if (!result.demo.seeded) console.log("Demo data: the database is already in use, nothing added.");
     else
       console.log(
         `Demo data: ${result.demo.customers} customers, ${result.demo.payments} payments seeded in ${((Date.now() - started) / 1000).toFixed(1)} s.`,

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentMethods, paymentStatuses, staffRoles } from "@/db/schema/enums";
 import { verifyAuditChain } from "../audit/verify";
 import { createCustomer } from "../customers/create";
@@ -15,10 +15,18 @@ import { emit, iso, table } from "./output";
 import { runMain } from "./run-main";
 import { bootstrapContextIfNoStaff } from "./staff-bootstrap";
 
+// exitOverride before any subcommand exists, so every subcommand inherits it: usage
+// errors print commander's one line and exit 2 through runMain.
 const program = new Command("paydesk")
   .description("Paydesk back-office CLI: the same service the web app uses")
-  .showHelpAfterError()
+  .exitOverride()
   .configureOutput({ outputError: (str, write) => write(str) });
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return Number(value);
+}
 
 const actorOption = () => new Option("--actor <email>", "the admin this change is audited as (required)");
 const jsonOption = () => new Option("--json", "print one JSON object on the last line");
@@ -35,7 +43,11 @@ function paymentView(p: {
   refundedMinor: bigint;
   currency: string;
 }) {
-  return { ...p, amount: formatMinor(p.amountMinor, p.currency), refunded: formatMinor(p.refundedMinor, p.currency) };
+  return {
+    ...p,
+    amount: formatMinor(p.amountMinor, p.currency),
+    refunded: formatMinor(p.refundedMinor, p.currency),
+  };
 }
 
 // ---------------------------------------------------------------- customers
@@ -50,8 +62,16 @@ customers
   .action((opts) =>
     withDatabase(async (handle) => {
       const ctx = await adminContext(handle, opts.actor);
-      const customer = await createCustomer(ctx, { email: opts.email, name: opts.name, externalRef: opts.externalRef });
-      emit(opts.json, customer, () => `Created customer ${customer.email} (${customer.name})\nid: ${customer.id}`);
+      const customer = await createCustomer(ctx, {
+        email: opts.email,
+        name: opts.name,
+        externalRef: opts.externalRef,
+      });
+      emit(
+        opts.json,
+        customer,
+        () => `Created customer ${customer.email} (${customer.name})\nid: ${customer.id}`,
+      );
     }),
   );
 
@@ -60,14 +80,14 @@ const payments = program.command("payments").description("create, change, refund
 payments
   .command("create")
   .requiredOption("--customer <id|email>")
-  .requiredOption("--amount <decimal>", 'e.g. 599.00 (0 for a trial)')
+  .requiredOption("--amount <decimal>", "e.g. 599.00 (0 for a trial)")
   .requiredOption("--currency <code>", "ISO 4217, e.g. RUB")
   .option("--plan <code>", "basic, premium, family")
   .option("--trial", "a zero-amount trial of the plan")
   .addOption(new Option("--status <status>", "status on create").choices(["pending", "succeeded"]))
   .addOption(new Option("--method <method>").choices(paymentMethods))
   .option("--description <text>")
-  .option("--days <n>", "days of access this payment grants (default: the plan's)")
+  .option("--days <n>", "days of access this payment grants (default: the plan's)", positiveInt)
   .option("--idempotency-key <key>")
   .requiredOption("--reason <text>", "why (kept in the audit log)")
   .addOption(actorOption())
@@ -89,18 +109,22 @@ payments
         reason: opts.reason,
       });
       const p = result.payment;
-      emit(opts.json, { ...paymentView(p), created: result.created, subscription: result.subscription }, () => {
-        const lines = [
-          `${result.created ? "Created" : "Already exists (same idempotency key)"}: payment ${p.id}`,
-          `${money(p.amountMinor, p.currency)}  ${p.status}  ${p.kind}`,
-        ];
-        if (result.subscription) {
-          lines.push(
-            `Subscription ${result.subscription.planCode} valid until ${iso(result.subscription.currentPeriodEnd)} (+${result.subscription.days} days)`,
-          );
-        }
-        return lines.join("\n");
-      });
+      emit(
+        opts.json,
+        { ...paymentView(p), created: result.created, subscription: result.subscription },
+        () => {
+          const lines = [
+            `${result.created ? "Created" : "Already exists (same idempotency key)"}: payment ${p.id}`,
+            `${money(p.amountMinor, p.currency)}  ${p.status}  ${p.kind}`,
+          ];
+          if (result.subscription) {
+            lines.push(
+              `Subscription ${result.subscription.planCode} valid until ${iso(result.subscription.currentPeriodEnd)} (+${result.subscription.days} days)`,
+            );
+          }
+          return lines.join("\n");
+        },
+      );
     }),
   );
 
@@ -108,14 +132,14 @@ payments
   .command("list")
   .option("--customer <id|email>")
   .addOption(new Option("--status <status>").choices(paymentStatuses))
-  .option("--limit <n>", "at most this many, newest first", "50")
+  .option("--limit <n>", "at most this many, newest first (1–1000)", positiveInt, 50)
   .addOption(jsonOption())
   .action((opts) =>
     withDatabase(async (handle) => {
       const rows = await listPayments(handle.db, {
         customer: opts.customer,
         status: opts.status,
-        limit: Number(opts.limit),
+        limit: opts.limit,
       });
       const views = rows.map((r) => paymentView(r));
       emit(opts.json, { payments: views, count: views.length }, () =>
@@ -146,23 +170,29 @@ payments
     withDatabase(async (handle) => {
       const d = await getPaymentDetail(handle.db, paymentId);
       const p = d.payment;
-      emit(opts.json, { ...paymentView(p), customer: d.customer, plan: d.plan, refunds: d.refunds, grant: d.grant }, () =>
-        [
-          `Payment ${p.id}`,
-          `  status      ${p.status}${p.disputed ? " (disputed)" : ""}`,
-          `  amount      ${money(p.amountMinor, p.currency)} (refunded ${formatMinor(p.refundedMinor, p.currency)})`,
-          `  kind        ${p.kind} via ${p.provider}${p.providerPaymentId ? ` ${p.providerPaymentId}` : ""}`,
-          `  customer    ${d.customer.email} (${d.customer.name})`,
-          `  plan        ${d.plan ? d.plan.code : "—"}`,
-          `  method      ${p.method ?? "—"}`,
-          `  description ${p.description ?? "—"}`,
-          `  created     ${iso(p.createdAt)} by ${p.createdBy}`,
-          `  succeeded   ${iso(p.succeededAt)}`,
-          d.grant
-            ? `  grant       ${d.grant.days} days, ${iso(d.grant.periodStart)} → ${iso(d.grant.periodEnd)}${d.grant.revokedAt ? ` (revoked ${iso(d.grant.revokedAt)})` : ""}`
-            : "  grant       —",
-          ...d.refunds.map((r) => `  refund      ${money(r.amountMinor, r.currency)} at ${iso(r.createdAt)} by ${r.actor}: ${r.reason}`),
-        ].join("\n"),
+      emit(
+        opts.json,
+        { ...paymentView(p), customer: d.customer, plan: d.plan, refunds: d.refunds, grant: d.grant },
+        () =>
+          [
+            `Payment ${p.id}`,
+            `  status      ${p.status}${p.disputed ? " (disputed)" : ""}`,
+            `  amount      ${money(p.amountMinor, p.currency)} (refunded ${formatMinor(p.refundedMinor, p.currency)})`,
+            `  kind        ${p.kind} via ${p.provider}${p.providerPaymentId ? ` ${p.providerPaymentId}` : ""}`,
+            `  customer    ${d.customer.email} (${d.customer.name})`,
+            `  plan        ${d.plan ? d.plan.code : "—"}`,
+            `  method      ${p.method ?? "—"}`,
+            `  description ${p.description ?? "—"}`,
+            `  created     ${iso(p.createdAt)} by ${p.createdBy}`,
+            `  succeeded   ${iso(p.succeededAt)}`,
+            d.grant
+              ? `  grant       ${d.grant.days} days, ${iso(d.grant.periodStart)} → ${iso(d.grant.periodEnd)}${d.grant.revokedAt ? ` (revoked ${iso(d.grant.revokedAt)})` : ""}`
+              : "  grant       —",
+            ...d.refunds.map(
+              (r) =>
+                `  refund      ${money(r.amountMinor, r.currency)} at ${iso(r.createdAt)} by ${r.actor}: ${r.reason}`,
+            ),
+          ].join("\n"),
       );
     }),
   );
@@ -181,16 +211,20 @@ payments
         reason: opts.reason,
       });
       const p = result.payment;
-      emit(opts.json, { ...paymentView(p), changed: result.changed, subscription: result.subscription }, () => {
-        if (!result.changed) return `Payment ${p.id} is already ${p.status}: nothing changed`;
-        const lines = [`Payment ${p.id}: ${result.previousStatus} → ${p.status}`];
-        if (result.subscription) {
-          lines.push(
-            `Subscription ${result.subscription.planCode} ${result.subscription.status}, valid until ${iso(result.subscription.currentPeriodEnd)}`,
-          );
-        }
-        return lines.join("\n");
-      });
+      emit(
+        opts.json,
+        { ...paymentView(p), changed: result.changed, subscription: result.subscription },
+        () => {
+          if (!result.changed) return `Payment ${p.id} is already ${p.status}: nothing changed`;
+          const lines = [`Payment ${p.id}: ${result.previousStatus} → ${p.status}`];
+          if (result.subscription) {
+            lines.push(
+              `Subscription ${result.subscription.planCode} ${result.subscription.status}, valid until ${iso(result.subscription.currentPeriodEnd)}`,
+            );
+          }
+          return lines.join("\n");
+        },
+      );
     }),
   );
 
@@ -261,16 +295,22 @@ program
   .description("read subscriptions")
   .command("show <customer>")
   .description("a customer's subscriptions and the grants that explain them")
+  .option("--plan <code>", "only this plan's subscription")
   .addOption(jsonOption())
   .action((customerKey: string, opts) =>
     withDatabase(async (handle) => {
-      const { customer, subscriptions } = await getCustomerSubscriptions(handle.db, customerKey);
-      const first = subscriptions[0];
+      const result = await getCustomerSubscriptions(handle.db, customerKey);
+      const customer = result.customer;
+      const subscriptions = opts.plan
+        ? result.subscriptions.filter((s) => s.plan.code === String(opts.plan).toLowerCase())
+        : result.subscriptions;
+      // Scripts usually ask about one subscription: the top level carries the one changed last.
+      const latest = [...subscriptions].sort((a, b) => b.updatedAt.getTime() - a.updatedAt.getTime())[0];
       const data = {
         customer: { id: customer.id, email: customer.email, name: customer.name },
-        // The common script case is one plan: surface its end date at the top level too.
-        currentPeriodEnd: first?.currentPeriodEnd ?? null,
-        status: first?.status ?? null,
+        plan: latest?.plan.code ?? null,
+        currentPeriodEnd: latest?.currentPeriodEnd ?? null,
+        status: latest?.status ?? null,
         subscriptions,
       };
       emit(opts.json, data, () => {
@@ -321,13 +361,24 @@ program
   .addOption(jsonOption())
   .action((opts) =>
     withDatabase(async (handle) => {
-      const ctx = (await bootstrapContextIfNoStaff(handle)) ?? (await adminContext(handle, opts.actor));
+      const bootstrap = await bootstrapContextIfNoStaff(handle);
+      if (bootstrap && opts.role !== "admin") {
+        throw new Error("the first staff account must be an admin (nobody could manage staff otherwise)");
+      }
+      const ctx = bootstrap ?? (await adminContext(handle, opts.actor));
       const password = opts.passwordStdin ? await readStdin() : undefined;
-      const result = await createStaff(ctx, { email: opts.email, name: opts.name, role: opts.role, password });
+      const result = await createStaff(ctx, {
+        email: opts.email,
+        name: opts.name,
+        role: opts.role,
+        password,
+      });
       emit(opts.json, result, () =>
         [
           `Created ${result.user.role} ${result.user.email} (${result.user.id})`,
-          result.oneTimePassword ? `One-time password (shown once): ${result.oneTimePassword}` : "Password set from stdin.",
+          result.oneTimePassword
+            ? `One-time password (shown once): ${result.oneTimePassword}`
+            : "Password set from stdin.",
         ].join("\n"),
       );
     }),
@@ -336,7 +387,9 @@ program
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 runMain(async () => {

@@ -33,13 +33,18 @@ export async function createCustomer(ctx: ServiceContext, raw: CreateCustomerInp
         .returning();
       if (!customer) throw new Error("customer insert returned nothing");
       await step(ctx, "customer.written");
-      await appendAudit(tx, ctx, {
-        action: "customer.create",
-        entityType: "customer",
-        entityId: customer.id,
-        before: null,
-        after: { email: customer.email, name: customer.name, externalRef: customer.externalRef },
-      });
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: "customer.create",
+          entityType: "customer",
+          entityId: customer.id,
+          before: null,
+          after: { email: customer.email, name: customer.name, externalRef: customer.externalRef },
+        },
+        { entityLocked: true },
+      );
       await emitEvent(tx, {
         type: "customer.created",
         aggregateType: "customer",
@@ -47,6 +52,7 @@ export async function createCustomer(ctx: ServiceContext, raw: CreateCustomerInp
         payload: { email: customer.email, name: customer.name },
         at: now,
       });
+      await step(ctx, "customer.done");
       return customer;
     });
   } catch (err) {

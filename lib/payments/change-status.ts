@@ -60,14 +60,19 @@ export async function changePaymentStatus(
     if (!payment) throw new Error("payment update lost");
     await step(ctx, "payment.status_written");
 
-    await appendAudit(tx, ctx, {
-      action: "payment.status_change",
-      entityType: "payment",
-      entityId: payment.id,
-      before: paymentSnapshot(before),
-      after: paymentSnapshot(payment),
-      reason: input.reason,
-    });
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: "payment.status_change",
+        entityType: "payment",
+        entityId: payment.id,
+        before: paymentSnapshot(before),
+        after: paymentSnapshot(payment),
+        reason: input.reason,
+      },
+      { entityLocked: true },
+    );
 
     let subscription: SubscriptionEffect | null = null;
     if (payment.status === "succeeded") {

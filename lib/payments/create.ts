@@ -10,10 +10,14 @@ import { findCustomer } from "../customers/resolve";
 import { isUniqueViolation } from "../db-errors";
 import { ServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
-import { currencyExponent } from "../money/currency";
 import { extendForPayment, type SubscriptionEffect } from "../subscriptions/effects";
 import { parseInput } from "../validation/parse";
-import { type CreatePaymentInput, createPaymentInput } from "../validation/payment";
+import {
+  type CreatePaymentInput,
+  createPaymentInput,
+  type ProviderPaymentInput,
+  providerPaymentInput,
+} from "../validation/payment";
 import { paymentSnapshot } from "./snapshot";
 
 export interface CreatePaymentResult {
@@ -56,19 +60,6 @@ export async function createPayment(
   });
 }
 
-export interface ProviderPaymentInput {
-  provider: Exclude<PaymentProvider, "manual">;
-  providerPaymentId: string;
-  customer: string;
-  plan: string | null;
-  amountMinor: bigint;
-  currency: string;
-  status: Exclude<PaymentStatus, "partially_refunded" | "refunded">;
-  method?: PaymentMethod | null;
-  description?: string | null;
-  metadata?: Record<string, unknown>;
-}
-
 /**
  * Records a payment a provider took, keyed by the provider's payment id: a second call
  * with the same id returns the existing payment unchanged (status moves go through
@@ -76,18 +67,13 @@ export interface ProviderPaymentInput {
  */
 export async function recordProviderPayment(
   ctx: ServiceContext,
-  input: ProviderPaymentInput,
+  raw: ProviderPaymentInput,
 ): Promise<CreatePaymentResult> {
   assertCan(ctx, "payment.create");
-  if (input.amountMinor < 0n) throw ServiceError.field("amount", "Amount cannot be negative");
-  if (currencyExponent(input.currency) === null)
-    throw ServiceError.field("currency", `Unknown currency ${input.currency}`);
+  const input = parseInput(providerPaymentInput, raw);
   return insertPayment(ctx, {
     ...input,
     kind: "provider",
-    method: input.method ?? "card",
-    description: input.description ?? null,
-    metadata: input.metadata ?? {},
     grantDays: null,
     idempotencyKey: null,
     reason: null,
@@ -214,14 +200,19 @@ async function insertPayment(ctx: ServiceContext, p: NewPayment): Promise<Create
       }
       await step(ctx, "payment.written");
 
-      await appendAudit(tx, ctx, {
-        action: "payment.create",
-        entityType: "payment",
-        entityId: payment.id,
-        before: null,
-        after: paymentSnapshot(payment),
-        reason: p.reason,
-      });
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: "payment.create",
+          entityType: "payment",
+          entityId: payment.id,
+          before: null,
+          after: paymentSnapshot(payment),
+          reason: p.reason,
+        },
+        { entityLocked: true },
+      );
       await emitEvent(tx, {
         type: "payment.created",
         aggregateType: "payment",

@@ -4,9 +4,10 @@ import { customers, payments, plans, refunds, subscriptionGrants } from "@/db/sc
 import type { PaymentStatus } from "@/db/schema/enums";
 import { findCustomer } from "../customers/resolve";
 import { ServiceError } from "../errors";
+import { isUuid } from "../validation/common";
 
 export async function getPaymentDetail(db: Queryable, paymentId: string) {
-  if (!/^[0-9a-f-]{36}$/i.test(paymentId)) throw ServiceError.notFound(`No payment with id ${paymentId}`);
+  if (!isUuid(paymentId)) throw ServiceError.notFound(`No payment with id ${paymentId}`);
   const [row] = await db
     .select({ payment: payments, customer: customers, plan: plans })
     .from(payments)
@@ -58,10 +59,15 @@ export async function listPayments(db: Queryable, filter: ListPaymentsFilter = {
     .leftJoin(plans, eq(plans.id, payments.planId))
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(payments.createdAt), desc(payments.id))
-    .limit(Math.min(Math.max(filter.limit ?? 50, 1), 1000));
+    .limit(clampLimit(filter.limit));
 }
 
 export async function countPayments(db: Queryable): Promise<number> {
   const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(payments);
   return row?.n ?? 0;
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isInteger(limit)) return 50;
+  return Math.min(Math.max(limit, 1), 1000);
 }

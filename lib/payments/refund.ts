@@ -103,22 +103,27 @@ export async function refundPayment(
       if (!payment) throw new Error("payment update lost");
       await step(ctx, "payment.status_written");
 
-      await appendAudit(tx, ctx, {
-        action: "payment.refund",
-        entityType: "payment",
-        entityId: payment.id,
-        before: paymentSnapshot(before),
-        after: {
-          ...paymentSnapshot(payment),
-          refund: {
-            id: refund.id,
-            amountMinor,
-            providerRefundId: refund.providerRefundId,
-            revokeAccess: refund.revokedAccess,
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: "payment.refund",
+          entityType: "payment",
+          entityId: payment.id,
+          before: paymentSnapshot(before),
+          after: {
+            ...paymentSnapshot(payment),
+            refund: {
+              id: refund.id,
+              amountMinor,
+              providerRefundId: refund.providerRefundId,
+              revokeAccess: refund.revokedAccess,
+            },
           },
+          reason: input.reason,
         },
-        reason: input.reason,
-      });
+        { entityLocked: true },
+      );
 
       const subscription = refund.revokedAccess
         ? await revokeForPayment(tx, ctx, payment, now, input.reason)

@@ -1,3 +1,4 @@
+import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
 import { type Payment, payments } from "@/db/schema";
 import { appendAudit } from "../audit/append";
@@ -29,8 +30,9 @@ export async function updatePayment(
     const description = input.description === undefined ? before.description : input.description || null;
     const metadata =
       input.metadata === undefined ? before.metadata : (input.metadata as Record<string, unknown>);
+    // Key order carries no meaning in JSON: compare canonical forms.
     const unchanged =
-      description === before.description && JSON.stringify(metadata) === JSON.stringify(before.metadata);
+      description === before.description && canonicalize(metadata) === canonicalize(before.metadata);
     if (unchanged) return { payment: before, changed: false };
 
     const [payment] = await tx
@@ -40,14 +42,19 @@ export async function updatePayment(
       .returning();
     if (!payment) throw new Error("payment update lost");
     await step(ctx, "payment.written");
-    await appendAudit(tx, ctx, {
-      action: "payment.update",
-      entityType: "payment",
-      entityId: payment.id,
-      before: { description: before.description, metadata: before.metadata, version: before.version },
-      after: { description: payment.description, metadata: payment.metadata, version: payment.version },
-      reason: input.reason,
-    });
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: "payment.update",
+        entityType: "payment",
+        entityId: payment.id,
+        before: { description: before.description, metadata: before.metadata, version: before.version },
+        after: { description: payment.description, metadata: payment.metadata, version: payment.version },
+        reason: input.reason,
+      },
+      { entityLocked: true },
+    );
     await emitEvent(tx, {
       type: "payment.updated",
       aggregateType: "payment",
@@ -55,6 +62,7 @@ export async function updatePayment(
       payload: { description: payment.description, metadata: payment.metadata },
       at: now,
     });
+    await step(ctx, "payment.done");
     return { payment, changed: true };
   });
 }

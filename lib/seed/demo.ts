@@ -20,8 +20,55 @@ export const DEMO_STAFF = [
   { email: "auditor@paydesk.test", name: "Audrey Auditor", role: "auditor" },
 ] as const;
 
-const FIRST = ["Anna", "Boris", "Daria", "Egor", "Fatima", "Gleb", "Irina", "Kirill", "Lena", "Maxim", "Nina", "Oleg", "Polina", "Roman", "Sofia", "Timur", "Ulyana", "Vera", "Yuri", "Zoya", "Mark", "Alice", "Tom", "Julia", "Pavel"];
-const LAST = ["Petrova", "Ivanov", "Smirnova", "Kuznetsov", "Sokolova", "Popov", "Lebedeva", "Kozlov", "Novikova", "Morozov", "Volkova", "Soloviev", "Vasilieva", "Zaitsev", "Pavlova", "Semenov", "Golubeva", "Vinogradov", "Bogdanova", "Fedorov"];
+const FIRST = [
+  "Anna",
+  "Boris",
+  "Daria",
+  "Egor",
+  "Fatima",
+  "Gleb",
+  "Irina",
+  "Kirill",
+  "Lena",
+  "Maxim",
+  "Nina",
+  "Oleg",
+  "Polina",
+  "Roman",
+  "Sofia",
+  "Timur",
+  "Ulyana",
+  "Vera",
+  "Yuri",
+  "Zoya",
+  "Mark",
+  "Alice",
+  "Tom",
+  "Julia",
+  "Pavel",
+];
+const LAST = [
+  "Petrova",
+  "Ivanov",
+  "Smirnova",
+  "Kuznetsov",
+  "Sokolova",
+  "Popov",
+  "Lebedeva",
+  "Kozlov",
+  "Novikova",
+  "Morozov",
+  "Volkova",
+  "Soloviev",
+  "Vasilieva",
+  "Zaitsev",
+  "Pavlova",
+  "Semenov",
+  "Golubeva",
+  "Vinogradov",
+  "Bogdanova",
+  "Fedorov",
+];
 const DOMAINS = ["example.com", "mail.example", "inbox.example", "corp.example"];
 const METHODS: PaymentMethod[] = ["bank_transfer", "bank_transfer", "cash", "card", "other"];
 
@@ -61,7 +108,8 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
   let admin: Actor | null = null;
   for (const s of DEMO_STAFF) {
     const { user } = await createStaff(seedCtx, { ...s, password });
-    if (s.role === "admin") admin = { type: "staff", id: user.id, email: user.email, name: user.name, role: "admin" };
+    if (s.role === "admin")
+      admin = { type: "staff", id: user.id, email: user.email, name: user.name, role: "admin" };
   }
   if (!admin) throw new Error("demo admin missing");
   const adminCtx = () => ctxFor(admin, "seed");
@@ -129,7 +177,9 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
       const provider = r.chance(0.65) ? "stripe" : "yookassa";
       const ctx = provider === "stripe" ? stripeCtx : yookassaCtx;
       const providerPaymentId =
-        provider === "stripe" ? `pi_demo${String(i).padStart(6, "0")}${r.int(1000, 9999)}` : randomUUIDLike(r);
+        provider === "stripe"
+          ? `pi_demo${String(i).padStart(6, "0")}${r.int(1000, 9999)}`
+          : randomUUIDLike(r);
       steps.push({
         at,
         run: async () => {
@@ -190,7 +240,9 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
           currency,
           status: immediate ? "succeeded" : "pending",
           method: r.pick(METHODS),
-          description: noPlan ? r.pick(["Onboarding session", "Annual support add-on", "Data export service"]) : `${plan.name} monthly`,
+          description: noPlan
+            ? r.pick(["Onboarding session", "Annual support add-on", "Data export service"])
+            : `${plan.name} monthly`,
           idempotencyKey: `demo-seed-payment-${ref}`,
           reason: immediate ? "Payment confirmed on the bank statement" : "Invoice sent, awaiting transfer",
         });
@@ -211,7 +263,11 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
             adminCtx(),
             id,
             final,
-            final === "succeeded" ? "Transfer arrived" : final === "failed" ? "Transfer bounced" : "Customer withdrew the order",
+            final === "succeeded"
+              ? "Transfer arrived"
+              : final === "failed"
+                ? "Transfer bounced"
+                : "Customer withdrew the order",
           ),
         ref,
       );
@@ -247,13 +303,22 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
   }
   return { seeded: true, customers: customers.length, payments };
 
-  async function move(ctx: ServiceContext, id: string, status: "processing" | "succeeded" | "failed" | "canceled", reason: string) {
+  async function move(
+    ctx: ServiceContext,
+    id: string,
+    status: "processing" | "succeeded" | "failed" | "canceled",
+    reason: string,
+  ) {
     if (!id) return;
     await changePaymentStatus(ctx, { paymentId: id, status, reason });
   }
   async function voidTrial(id: string) {
     if (!id) return;
-    await changePaymentStatus(adminCtx(), { paymentId: id, status: "canceled", reason: "Trial voided: duplicate account" });
+    await changePaymentStatus(adminCtx(), {
+      paymentId: id,
+      status: "canceled",
+      reason: "Trial voided: duplicate account",
+    });
   }
 }
 

@@ -1,4 +1,6 @@
-import type { DatabaseHandle } from "@/db/client";
+import { sql } from "drizzle-orm";
+import type { DatabaseHandle, Db } from "@/db/client";
+import { SEED_LOCK_KEY, withStartupLock } from "@/db/migrate";
 import { ensurePlans } from "../plans/seed-plans";
 import { type DemoSeedResult, seedDemo } from "./demo";
 
@@ -9,10 +11,26 @@ export function wantsDemoData(handle: DatabaseHandle): boolean {
   return handle.kind === "pglite" || process.env.SEED_DEMO === "1";
 }
 
-export async function seedDatabase(handle: DatabaseHandle): Promise<{ plans: number; demo: DemoSeedResult | null }> {
-  const plans = await ensurePlans(handle.db);
-  const demo = wantsDemoData(handle)
-    ? await seedDemo(handle.db, process.env.DEMO_PASSWORD || DEFAULT_DEMO_PASSWORD)
-    : null;
-  return { plans, demo };
+/** Demo data only ever goes into a database nobody has used yet: no staff, customers or payments. */
+export async function isUnused(db: Db): Promise<boolean> {
+  const res = await db.execute(sql`
+    select not exists (select 1 from staff_users)
+       and not exists (select 1 from customers)
+       and not exists (select 1 from payments) as unused`);
+  const rows =
+    (res as unknown as { rows?: { unused: boolean }[] }).rows ?? (res as unknown as { unused: boolean }[]);
+  return rows[0]?.unused === true;
+}
+
+export async function seedDatabase(
+  handle: DatabaseHandle,
+): Promise<{ plans: number; demo: DemoSeedResult | null }> {
+  // Several instances may start at once: one seeds, the others then find it done.
+  return withStartupLock(handle, SEED_LOCK_KEY, async () => {
+    const plans = await ensurePlans(handle.db);
+    if (!wantsDemoData(handle)) return { plans, demo: null };
+    if (!(await isUnused(handle.db))) return { plans, demo: { seeded: false, customers: 0, payments: 0 } };
+    const demo = await seedDemo(handle.db, process.env.DEMO_PASSWORD || DEFAULT_DEMO_PASSWORD);
+    return { plans, demo };
+  });
 }

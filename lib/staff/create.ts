@@ -42,13 +42,18 @@ export async function createStaff(ctx: ServiceContext, raw: CreateStaffInput): P
         .returning();
       if (!user) throw new Error("staff insert returned nothing");
       const { passwordHash: _omit, ...safe } = user;
-      await appendAudit(tx, ctx, {
-        action: "staff.create",
-        entityType: "staff",
-        entityId: user.id,
-        before: null,
-        after: { email: user.email, name: user.name, role: user.role, disabled: user.disabled },
-      });
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: "staff.create",
+          entityType: "staff",
+          entityId: user.id,
+          before: null,
+          after: { email: user.email, name: user.name, role: user.role, disabled: user.disabled },
+        },
+        { entityLocked: true },
+      );
       return { user: safe, oneTimePassword };
     });
   } catch (err) {

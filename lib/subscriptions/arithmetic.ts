@@ -16,19 +16,23 @@ export interface LedgerGrant {
   grantedAt: Date;
   periodStart: Date;
   days: number;
+  /** Application order, when known (the ledger's identity column). */
+  appliedSeq?: number | null;
+}
+
+function applicationOrder(a: LedgerGrant, b: LedgerGrant): number {
+  if (a.appliedSeq != null && b.appliedSeq != null) return a.appliedSeq - b.appliedSeq;
+  return a.grantedAt.getTime() - b.grantedAt.getTime() || a.periodStart.getTime() - b.periodStart.getTime();
 }
 
 /**
- * The end date the live grants explain: each grant, in the order it was granted,
+ * The end date the live grants explain: each grant, in the order it was applied,
  * extends from `max(granted at, end so far)` by its days. The stored
  * `current_period_end` always equals this (an invariant the property tests check), so
  * revoking a grant never shortens what a later, still-valid payment bought.
  */
 export function replayGrants(grants: readonly LedgerGrant[]): Date | null {
-  const ordered = [...grants].sort(
-    (a, b) =>
-      a.grantedAt.getTime() - b.grantedAt.getTime() || a.periodStart.getTime() - b.periodStart.getTime(),
-  );
+  const ordered = [...grants].sort(applicationOrder);
   let end: Date | null = null;
   for (const g of ordered) end = addDays(extensionStart(g.grantedAt, end), g.days);
   return end;

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { type Payment, plans, type Subscription, subscriptionGrants, subscriptions } from "@/db/schema";
 import { appendAudit } from "../audit/append";
@@ -46,60 +46,69 @@ export async function extendForPayment(
   const days = grantDaysFor(payment, plan);
   if (days <= 0) return null;
 
-  const inserted = await tx
-    .insert(subscriptions)
-    .values({
-      customerId: payment.customerId,
-      planId: plan.id,
-      status: "expired",
-      currentPeriodEnd: now,
-      startedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing({ target: [subscriptions.customerId, subscriptions.planId] })
-    .returning({ id: subscriptions.id });
-  const created = inserted.length > 0;
-
-  const [sub] = await tx
-    .select()
-    .from(subscriptions)
-    .where(and(eq(subscriptions.customerId, payment.customerId), eq(subscriptions.planId, plan.id)))
-    .for("update");
+  // The common case is a renewal: lock the existing subscription; create it only if missing.
+  const mine = and(eq(subscriptions.customerId, payment.customerId), eq(subscriptions.planId, plan.id));
+  let [sub] = await tx.select().from(subscriptions).where(mine).for("update");
+  let created = false;
+  if (!sub) {
+    const inserted = await tx
+      .insert(subscriptions)
+      .values({
+        customerId: payment.customerId,
+        planId: plan.id,
+        status: "expired",
+        currentPeriodEnd: now,
+        startedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing({ target: [subscriptions.customerId, subscriptions.planId] })
+      .returning();
+    created = inserted.length > 0;
+    // Lost a race to create it: the winner has committed by now, so lock theirs.
+    [sub] = created ? inserted : await tx.select().from(subscriptions).where(mine).for("update");
+  }
   if (!sub) throw new Error("subscription vanished while locked");
-
-  const [already] = await tx
-    .select({ id: subscriptionGrants.id })
-    .from(subscriptionGrants)
-    .where(eq(subscriptionGrants.paymentId, payment.id));
-  if (already) return null;
 
   const previousEnd = created ? null : sub.currentPeriodEnd;
   const periodStart = extensionStart(now, previousEnd);
   const periodEnd = addDays(periodStart, days);
   const isTrial = payment.kind === "trial";
-  await tx.insert(subscriptionGrants).values({
-    subscriptionId: sub.id,
-    paymentId: payment.id,
-    days,
-    isTrial,
-    grantedAt: now,
-    periodStart,
-    periodEnd,
-  });
+  // One grant per payment, by unique constraint: a repeated attempt inserts nothing.
+  const granted = await tx
+    .insert(subscriptionGrants)
+    .values({
+      subscriptionId: sub.id,
+      paymentId: payment.id,
+      days,
+      isTrial,
+      grantedAt: now,
+      periodStart,
+      periodEnd,
+    })
+    .onConflictDoNothing({ target: subscriptionGrants.paymentId })
+    .returning({ id: subscriptionGrants.id });
+  if (granted.length === 0) return null;
   await step(ctx, "grant.written");
 
-  const [paid] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(subscriptionGrants)
-    .where(
-      and(
-        eq(subscriptionGrants.subscriptionId, sub.id),
-        isNull(subscriptionGrants.revokedAt),
-        eq(subscriptionGrants.isTrial, false),
-      ),
-    );
-  const status = statusFor(periodEnd, now, (paid?.n ?? 0) > 0);
+  // A paid grant makes the subscription active; a trial leaves it trialing unless a paid
+  // period is still running (one that has already run out does not count).
+  let hasPaid = !isTrial;
+  if (isTrial) {
+    const [paid] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(subscriptionGrants)
+      .where(
+        and(
+          eq(subscriptionGrants.subscriptionId, sub.id),
+          isNull(subscriptionGrants.revokedAt),
+          eq(subscriptionGrants.isTrial, false),
+          gt(subscriptionGrants.periodEnd, now),
+        ),
+      );
+    hasPaid = (paid?.n ?? 0) > 0;
+  }
+  const status = statusFor(periodEnd, now, hasPaid);
   const [updated] = await tx
     .update(subscriptions)
     .set({
@@ -115,14 +124,19 @@ export async function extendForPayment(
   if (!updated) throw new Error("subscription update lost");
   await step(ctx, "subscription.written");
 
-  await appendAudit(tx, ctx, {
-    action: "subscription.extend",
-    entityType: "subscription",
-    entityId: sub.id,
-    before: created ? null : snapshot(sub),
-    after: { ...snapshot(updated), grant: { paymentId: payment.id, days, periodStart, periodEnd } },
-    reason,
-  });
+  await appendAudit(
+    tx,
+    ctx,
+    {
+      action: "subscription.extend",
+      entityType: "subscription",
+      entityId: sub.id,
+      before: created ? null : snapshot(sub),
+      after: { ...snapshot(updated), grant: { paymentId: payment.id, days, periodStart, periodEnd } },
+      reason,
+    },
+    { entityLocked: true },
+  );
   await emitEvent(tx, {
     type: created ? "subscription.created" : "subscription.updated",
     aggregateType: "subscription",
@@ -194,14 +208,19 @@ export async function revokeForPayment(
   if (!updated) throw new Error("subscription update lost");
   await step(ctx, "subscription.written");
 
-  await appendAudit(tx, ctx, {
-    action: "subscription.revoke",
-    entityType: "subscription",
-    entityId: sub.id,
-    before: snapshot(sub),
-    after: { ...snapshot(updated), revokedGrant: { paymentId: payment.id, days: grant.days } },
-    reason,
-  });
+  await appendAudit(
+    tx,
+    ctx,
+    {
+      action: "subscription.revoke",
+      entityType: "subscription",
+      entityId: sub.id,
+      before: snapshot(sub),
+      after: { ...snapshot(updated), revokedGrant: { paymentId: payment.id, days: grant.days } },
+      reason,
+    },
+    { entityLocked: true },
+  );
   await emitEvent(tx, {
     type: status === "expired" ? "subscription.expired" : "subscription.updated",
     aggregateType: "subscription",

@@ -21,7 +21,7 @@ export async function getCustomerSubscriptions(db: Queryable, customerKey: strin
       .select()
       .from(subscriptionGrants)
       .where(eq(subscriptionGrants.subscriptionId, subscription.id))
-      .orderBy(asc(subscriptionGrants.grantedAt), asc(subscriptionGrants.periodStart));
+      .orderBy(asc(subscriptionGrants.appliedSeq));
     result.push({
       ...subscription,
       status: effectiveStatus(subscription.status, subscription.currentPeriodEnd, now),

@@ -1,15 +1,28 @@
 import { z } from "zod";
 import { isKnownCurrency } from "../money/currency";
 
-// Postgres text cannot hold NUL; refuse it at the edge rather than fail in the database.
-const noNul = (s: string) => !s.includes("\u0000");
+/**
+ * Text Postgres stores exactly as given: no NUL (text cannot hold it) and no lone UTF-16
+ * surrogate (the driver would store U+FFFD instead, and the audit hash would no longer match).
+ */
+export const isStorableText = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+
+/** Every key and string inside a JSON value is storable text. */
+export function isStorableJson(value: unknown): boolean {
+  if (typeof value === "string") return isStorableText(value);
+  if (Array.isArray(value)) return value.every(isStorableJson);
+  if (value && typeof value === "object") {
+    return Object.entries(value).every(([k, v]) => isStorableText(k) && isStorableJson(v));
+  }
+  return true;
+}
 
 export const text = (label: string, max: number) =>
   z
     .string()
     .trim()
     .max(max, `${label} must be at most ${max} characters`)
-    .refine(noNul, `${label} contains an invalid character`);
+    .refine(isStorableText, `${label} contains an invalid character`);
 
 export const requiredText = (label: string, max: number, min = 1) =>
   text(label, max).pipe(
@@ -33,11 +46,18 @@ export const currency = z
 
 export const uuid = z.uuid("Not a valid id");
 
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Whether a string can be looked up in a uuid column (anything else would be a database error). */
+export const isUuid = (s: string) => UUID_SHAPE.test(s);
+
 /** JSON metadata: string keys, JSON values, small enough to read in a timeline. */
 export const metadata = z
-  .record(z.string().min(1).max(100).refine(noNul), z.json())
-  .refine((m) => JSON.stringify(m).length <= 8000, "Metadata is too large (8 KB at most)")
-  .refine((m) => !JSON.stringify(m).includes("\\u0000"), "Metadata contains an invalid character");
+  .record(
+    z.string().min(1, "Metadata keys cannot be empty").max(100, "Metadata keys are at most 100 characters"),
+    z.json(),
+  )
+  .refine(isStorableJson, "Metadata contains an invalid character")
+  .refine((m) => JSON.stringify(m).length <= 8000, "Metadata is too large (8 KB at most)");
 
 export type FieldErrors = Record<string, string[]>;
 

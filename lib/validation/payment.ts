@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { paymentMethods, paymentStatuses } from "@/db/schema/enums";
-import { parseAmount } from "../money/money";
+import { currencyExponent } from "../money/currency";
+import { MAX_AMOUNT_MINOR, parseAmount } from "../money/money";
 import { currency, metadata, reason, text } from "./common";
 
 /** Raw amount field: a decimal string; parsed against the currency at the object level. */
@@ -8,8 +9,8 @@ const amountText = z.string({ error: "Enter an amount" }).trim().min(1, "Enter a
 
 export const createPaymentInput = z
   .object({
-    customer: z.string().trim().min(1, "Choose a customer").max(254),
-    plan: z.string().trim().max(50).optional().nullable(),
+    customer: text("Customer", 254).pipe(z.string().min(1, "Choose a customer")),
+    plan: text("Plan", 50).optional().nullable(),
     kind: z.enum(["manual", "trial"]).default("manual"),
     amount: amountText,
     currency,
@@ -18,7 +19,10 @@ export const createPaymentInput = z
     description: text("Description", 500).optional().nullable(),
     metadata: metadata.optional(),
     grantDays: z.coerce.number().int("Days must be a whole number").min(1).max(3660).optional().nullable(),
-    idempotencyKey: z.string().trim().min(8, "Idempotency key is too short").max(200).optional().nullable(),
+    idempotencyKey: text("Idempotency key", 200)
+      .pipe(z.string().min(8, "Idempotency key needs at least 8 characters"))
+      .optional()
+      .nullable(),
     reason,
   })
   .transform((input, zctx) => {
@@ -67,8 +71,13 @@ export type ChangeStatusInput = z.input<typeof changeStatusInput>;
 
 export const refundInput = z.object({
   paymentId: z.uuid("Not a valid payment id"),
-  /** Decimal string; omitted means everything that is left. */
-  amount: z.string().trim().optional().nullable(),
+  /** Decimal string; omitted (not empty) means everything that is left. */
+  amount: z
+    .string()
+    .trim()
+    .min(1, "Enter an amount, or leave the amount out to refund everything that is left")
+    .optional()
+    .nullable(),
   revokeAccess: z.boolean().default(false),
   reason,
 });
@@ -87,3 +96,22 @@ export const updatePaymentInput = z
     path: ["_form"],
   });
 export type UpdatePaymentInput = z.input<typeof updatePaymentInput>;
+
+/** What a provider integration reports about a payment it took (amounts already in minor units). */
+export const providerPaymentInput = z
+  .object({
+    provider: z.enum(["stripe", "yookassa"]),
+    providerPaymentId: text("Provider payment id", 255).pipe(
+      z.string().min(1, "Provider payment id is required"),
+    ),
+    customer: text("Customer", 254).pipe(z.string().min(1, "No customer named in the payment's metadata")),
+    plan: text("Plan", 50).nullable(),
+    amountMinor: z.bigint().min(0n, "Amount cannot be negative").max(MAX_AMOUNT_MINOR, "Amount is too large"),
+    currency,
+    status: z.enum(["pending", "processing", "succeeded", "failed", "canceled"]),
+    method: z.enum(paymentMethods).nullable().default("card"),
+    description: text("Description", 500).nullable().default(null),
+    metadata: metadata.default({}),
+  })
+  .refine((p) => currencyExponent(p.currency) !== null, { path: ["currency"], message: "Unknown currency" });
+export type ProviderPaymentInput = z.input<typeof providerPaymentInput>;

@@ -437,7 +437,27 @@ describe("CLI", () => {
         code: 2,
         message: /Not a valid payment id/,
       },
-      { args: ["payments", "list", "--status", "bogus"], code: 1, message: /Allowed choices are/ },
+      { args: ["payments", "list", "--status", "bogus"], code: 2, message: /Allowed choices are/ },
+      { args: ["payments", "list", "--limit", "1.5"], code: 2, message: /expected a whole number/ },
+      {
+        args: ["payments", "show", "--", "------------------------------------"],
+        code: 3,
+        message: /No payment with id/,
+      },
+      {
+        args: [
+          "payments",
+          "refund",
+          "00000000-0000-4000-8000-000000000000",
+          "--amount",
+          "",
+          "--reason",
+          "x y z",
+          ...ADMIN,
+        ],
+        code: 2,
+        message: /Enter an amount/,
+      },
     ];
     for (const c of cases) {
       const r = await cli(c.args);

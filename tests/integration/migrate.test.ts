@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "@/db/client";
 import { EmbeddedDatabaseLockedError } from "@/db/embedded-lock";
+import { MIGRATION_LOCK_KEY } from "@/db/migrate";
 import { customers } from "@/db/schema";
 import { backend, databaseUrl, testDatabaseUrl } from "../support/db";
 
@@ -17,7 +18,6 @@ const JOURNAL = JSON.parse(fs.readFileSync(path.join(ROOT, "db/migrations/meta/_
   entries: { tag: string }[];
 };
 /** The advisory lock key db/migrate.ts serialises migrators with (only used to force contention). */
-const MIGRATION_LOCK_KEY = 7_240_611_001;
 
 interface Finished {
   code: number | null;

@@ -349,4 +349,24 @@ describe("subscription effects of payments", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.amountMinor).toBe(59_900n);
   });
+
+  it("a trial after a paid period has run out is trialing, not active", async () => {
+    await pay();
+    clock.advanceDays(100);
+    const res = await trial();
+    expect(res.subscription?.status).toBe("trialing");
+    expect((await subscriptionRow()).status).toBe("trialing");
+    expect(res.subscription?.currentPeriodEnd.toISOString()).toBe("2026-04-18T00:00:00.000Z");
+  });
+
+  it("revoking a stacked earlier payment keeps the later payment's full days from when it was paid", async () => {
+    const a = await pay();
+    clock.advanceDays(29);
+    await pay(); // runs 2026-01-31 → 2026-03-02
+    clock.advanceDays(1);
+    await refundPayment(ctx, { paymentId: a.payment.id, reason: "refund the first month" });
+    // B was paid on 2026-01-30 and keeps its 30 days from then.
+    expect((await subscriptionRow()).currentPeriodEnd.toISOString()).toBe("2026-03-01T00:00:00.000Z");
+    expect((await subscriptionRow()).status).toBe("active");
+  });
 });

@@ -36,10 +36,13 @@ describe("currencyExponent", () => {
     expect(isKnownCurrency(code)).toBe(true);
   });
 
-  it.each(["XXY", "rub", "RU", "RUBB", "", "12A", " RUB", "XAU", "XDR", "XXX", "XTS"])("refuses %j", (code) => {
-    expect(currencyExponent(code)).toBeNull();
-    expect(isKnownCurrency(code)).toBe(false);
-  });
+  it.each(["XXY", "rub", "RU", "RUBB", "", "12A", " RUB", "XAU", "XDR", "XXX", "XTS"])(
+    "refuses %j",
+    (code) => {
+      expect(currencyExponent(code)).toBeNull();
+      expect(isKnownCurrency(code)).toBe(false);
+    },
+  );
 });
 
 describe("parseAmount", () => {

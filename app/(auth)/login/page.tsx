@@ -8,7 +8,9 @@ export default function LoginPage() {
       <div className="w-full max-w-sm">
         <div className="mb-8 text-center">
           <p className="text-2xl font-semibold tracking-tight">Paydesk</p>
-          <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">Payments and subscriptions back office</p>
+          <p className="mt-1 text-sm text-zinc-500 dark:text-zinc-400">
+            Payments and subscriptions back office
+          </p>
         </div>
         <form
           method="post"

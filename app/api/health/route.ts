@@ -16,7 +16,12 @@ export async function GET() {
   } catch (err) {
     console.error("health check failed:", (err as Error).message);
     return Response.json(
-      { type: "about:blank", title: "Database unavailable", status: 503, detail: (err as Error).message.split("\n")[0] },
+      {
+        type: "about:blank",
+        title: "Database unavailable",
+        status: 503,
+        detail: (err as Error).message.split("\n")[0],
+      },
       { status: 503, headers: { "content-type": "application/problem+json", "cache-control": "no-store" } },
     );
   }
