@@ -27,6 +27,8 @@ const OWNER_FILE = "lock-owner.json";
 const REFRESH_MS = 1_000;
 /** A lock not refreshed for this long, whose owner process is gone, is dead. */
 const DEAD_AFTER_MS = 3 * REFRESH_MS;
+/** A lock without any owner note, not refreshed for this long, is an orphan. */
+const ORPHAN_AFTER_MS = 60_000;
 
 function readOwner(dir: string): LockOwner | null {
   try {
@@ -77,9 +79,10 @@ export async function acquireDataDirLock(dir: string): Promise<() => Promise<voi
   const options = {
     lockfilePath: lockPath,
     realpath: false,
-    // proper-lockfile's own staleness is the last resort (a holder on another host);
-    // a holder on this host that died is recognised by its pid below.
-    stale: 60_000,
+    // proper-lockfile's own stale-lock removal is not safe against two newcomers removing
+    // each other's fresh locks, so it is effectively off; dead holders are recognised by pid
+    // (or, with no owner note at all, by a long-unrefreshed lock) in the serialised takeover below.
+    stale: 24 * 60 * 60_000,
     update: REFRESH_MS,
     onCompromised: (err: Error) => {
       // Someone else took the lock: continuing could lose writes, so stop hard.
@@ -131,11 +134,13 @@ async function takeOverFromDeadHolder(
   const deadline = Date.now() + DEAD_AFTER_MS + 2 * REFRESH_MS;
   for (;;) {
     const owner = readOwner(dir);
-    const ownerGone =
-      owner !== null && owner.host === os.hostname() && owner.pid !== process.pid && !isAlive(owner.pid);
+    const age = lockAgeMs(lockPath);
+    const ownerGone = owner
+      ? owner.host === os.hostname() && owner.pid !== process.pid && !isAlive(owner.pid)
+      : // No owner note: its holder died between taking the lock and writing the note.
+        age !== null && age > ORPHAN_AFTER_MS;
     if (!ownerGone) throw lockedError(dir, owner);
 
-    const age = lockAgeMs(lockPath);
     if (age === null || age > DEAD_AFTER_MS) {
       // proper-lockfile tracks locks by their target path: the takeover mutex needs its own.
       const takeoverTarget = path.join(dir, TAKEOVER_NAME);
@@ -150,7 +155,7 @@ async function takeOverFromDeadHolder(
       if (releaseTakeover) {
         try {
           const ageNow = lockAgeMs(lockPath);
-          const stillDead = readOwner(dir)?.pid === owner.pid;
+          const stillDead = readOwner(dir)?.pid === owner?.pid;
           if (stillDead && (ageNow === null || ageNow > DEAD_AFTER_MS)) {
             fs.rmSync(lockPath, { recursive: true, force: true });
           }

@@ -196,7 +196,9 @@ async function checkInvariants(db: Db, now: Date) {
       expect(sub.currentPeriodEnd.getTime()).toBeLessThanOrEqual(now.getTime());
       expect(sub.status).toBe("expired");
     }
-    const hasLivePaid = live.some((g) => !g.isTrial);
+    // Status is decided when the subscription last changed: a paid grant counts if its
+    // period was still running then (a lapsed paid period does not make a trial "active").
+    const hasLivePaid = live.some((g) => !g.isTrial && g.periodEnd > sub.updatedAt);
     expect(effectiveStatus(sub.status, sub.currentPeriodEnd, now)).toBe(
       statusFor(sub.currentPeriodEnd, now, hasLivePaid),
     );
