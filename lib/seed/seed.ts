@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { DatabaseHandle, Db } from "@/db/client";
 import { SEED_LOCK_KEY, withStartupLock } from "@/db/migrate";
+import { queryRows } from "@/db/rows";
 import { ensurePlans } from "../plans/seed-plans";
 import { type DemoSeedResult, seedDemo } from "./demo";
 
@@ -13,12 +14,12 @@ export function wantsDemoData(handle: DatabaseHandle): boolean {
 
 /** Demo data only ever goes into a database nobody has used yet: no staff, customers or payments. */
 export async function isUnused(db: Db): Promise<boolean> {
-  const res = await db.execute(sql`
-    select not exists (select 1 from staff_users)
-       and not exists (select 1 from customers)
-       and not exists (select 1 from payments) as unused`);
-  const rows =
-    (res as unknown as { rows?: { unused: boolean }[] }).rows ?? (res as unknown as { unused: boolean }[]);
+  const rows = await queryRows<{ unused: boolean }>(
+    db,
+    sql`select not exists (select 1 from staff_users)
+              and not exists (select 1 from customers)
+              and not exists (select 1 from payments) as unused`,
+  );
   return rows[0]?.unused === true;
 }
 

@@ -1,6 +1,7 @@
 import { asc, eq, type SQL, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Queryable } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { type AuditRow, auditLog } from "@/db/schema";
 import { hashEntry } from "@/lib/audit/hash";
 import { verifyAuditChain } from "@/lib/audit/verify";
@@ -14,10 +15,7 @@ import { updatePayment } from "@/lib/payments/update";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { baseline, clockAt } from "../support/fixtures";
 
-async function rows<T>(db: Queryable, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
-}
+const rows = queryRows;
 
 async function auditCount(db: Queryable): Promise<number> {
   const [row] = await rows<{ n: number }>(db, sql`select count(*)::int as n from audit_log`);

@@ -1,6 +1,7 @@
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Queryable } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { auditLog, type Payment, payments, refunds, subscriptionGrants, subscriptions } from "@/db/schema";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { ServiceContext } from "@/lib/context";
@@ -16,10 +17,7 @@ import { baseline, clockAt } from "../support/fixtures";
 
 const START = "2026-04-01T00:00:00.000Z";
 
-async function rows<T>(db: Queryable, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
-}
+const rows = queryRows;
 
 /** Starts every call at once (each on its own pooled connection) and waits for all of them. */
 async function race<T>(n: number, call: (i: number) => Promise<T>) {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { queryRows } from "@/db/rows";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { ServiceContext } from "@/lib/context";
 import { ServiceError } from "@/lib/errors";
@@ -23,9 +24,8 @@ describe("text the database cannot keep exactly", () => {
   });
 
   async function paymentCount(): Promise<number> {
-    const res = await t.db.execute(sql`select count(*)::int as n from payments`);
-    const rows = (res as unknown as { rows?: { n: number }[] }).rows ?? (res as unknown as { n: number }[]);
-    return Number(rows[0]?.n);
+    const [row] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from payments`);
+    return Number(row?.n);
   }
 
   const base = {

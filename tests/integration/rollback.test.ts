@@ -1,6 +1,7 @@
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Queryable } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { ServiceContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
@@ -49,10 +50,7 @@ const SCHEMA_TABLES = [
   "webhook_events",
 ];
 
-async function rows<T>(db: Queryable, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] };
-  return Array.isArray(result) ? result : result.rows;
-}
+const rows = queryRows;
 
 async function publicTables(db: Queryable): Promise<string[]> {
   const found = await rows<{ table_name: string }>(

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
+import { queryRows } from "@/db/rows";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { ensurePlans } from "@/lib/plans/seed-plans";
 import { seedDemo } from "@/lib/seed/demo";
@@ -23,18 +24,14 @@ const TABLES = [
 async function counts(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of TABLES) {
-    const res = await db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from ${t}`));
-    out[t] = Number(
-      (res as unknown as { rows?: { n: number }[] }).rows?.[0]?.n ??
-        (res as unknown as { n: number }[])[0]?.n,
-    );
+    const [row] = await queryRows<{ n: number }>(db, sql.raw(`select count(*)::int as n from ${t}`));
+    out[t] = Number(row?.n);
   }
   return out;
 }
 
-async function rows<T>(db: Db, query: string): Promise<T[]> {
-  const res = await db.execute(sql.raw(query));
-  return ((res as unknown as { rows?: T[] }).rows ?? (res as unknown as T[])) as T[];
+function rows<T>(db: Db, query: string): Promise<T[]> {
+  return queryRows<T>(db, sql.raw(query));
 }
 
 describe("seed", () => {
