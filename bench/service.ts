@@ -26,9 +26,8 @@ import { randomUUID } from "node:crypto";
 import net from "node:net";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { type Db, openDatabase } from "@/db/client";
+import { type Db, drizzleOverPostgres, openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import * as schema from "@/db/schema";
 import { type HashableEntry, hashEntry } from "@/lib/audit/hash";
@@ -754,9 +753,7 @@ async function profile(raw: postgres.Sql, fx: Fixture, impl: Impl): Promise<Prof
   // Same construction as openDatabase(), plus postgres.js's debug hook to see each statement.
   const sql = postgres(BENCH_URL, { max: 1, ...quiet, debug });
   const op =
-    impl === "service"
-      ? serviceOp(drizzle(sql, { schema }) as unknown as Db, fx.actor)
-      : handWrittenOp(sql, fx.actor);
+    impl === "service" ? serviceOp(drizzleOverPostgres(sql), fx.actor) : handWrittenOp(sql, fx.actor);
   try {
     await drive(warm, 1, op);
     counting = true;

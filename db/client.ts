@@ -64,6 +64,12 @@ function withPreparedStatements(sql: postgres.Sql): postgres.Sql {
   return wrap(sql);
 }
 
+/** The drizzle database over a postgres.js client, as the app uses it. */
+export function drizzleOverPostgres(sql: postgres.Sql): Db {
+  const client = process.env.DB_PREPARE === "0" ? sql : withPreparedStatements(sql);
+  return drizzlePostgres(client, { schema }) as unknown as Db;
+}
+
 export function defaultDataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || ".data");
 }
@@ -86,8 +92,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
       onnotice: () => {},
       connection: { application_name: "paydesk" },
     });
-    const client = process.env.DB_PREPARE === "0" ? sql : withPreparedStatements(sql);
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
+    const db = drizzleOverPostgres(sql);
     return { db, kind: "postgres", location: redact(url), sql, url, close: () => sql.end({ timeout: 5 }) };
   }
 
