@@ -191,13 +191,14 @@ export async function revokeForPayment(
     .select()
     .from(subscriptionGrants)
     .where(and(eq(subscriptionGrants.subscriptionId, sub.id), isNull(subscriptionGrants.revokedAt)))
-    .orderBy(asc(subscriptionGrants.grantedAt), asc(subscriptionGrants.periodStart));
+    .orderBy(asc(subscriptionGrants.appliedSeq));
   const replayed = replayGrants(live);
   const end = replayed ?? new Date(Math.min(now.getTime(), grant.periodStart.getTime()));
+  // As on extension: only a paid period still running keeps the subscription "active".
   const status = statusFor(
     end,
     now,
-    live.some((g) => !g.isTrial),
+    live.some((g) => !g.isTrial && g.periodEnd > now),
   );
 
   const [updated] = await tx

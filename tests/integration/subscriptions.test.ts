@@ -369,4 +369,18 @@ describe("subscription effects of payments", () => {
     expect((await subscriptionRow()).currentPeriodEnd.toISOString()).toBe("2026-03-01T00:00:00.000Z");
     expect((await subscriptionRow()).status).toBe("active");
   });
+
+  it("after a refund, a paid period that has run out does not keep the subscription active", async () => {
+    await pay(); // 2026-01-01 → 2026-01-31
+    clock.advanceDays(40);
+    await trial(); // 2026-02-10 → 2026-02-17, trialing
+    clock.advanceDays(1);
+    const b = await pay(); // on top of the trial: active until 2026-03-19
+    expect((await subscriptionRow()).status).toBe("active");
+    clock.advanceDays(1);
+    await refundPayment(ctx, { paymentId: b.payment.id, reason: "changed their mind" });
+    const sub = await subscriptionRow();
+    expect(sub.currentPeriodEnd.toISOString()).toBe("2026-02-17T00:00:00.000Z");
+    expect(sub.status).toBe("trialing");
+  });
 });
