@@ -65,7 +65,7 @@ export function nowOf(ctx: Pick<ServiceContext, "now">): Date {
   return ctx.now ? ctx.now() : new Date();
 }
 
-export async function step(ctx: ServiceContext, name: string): Promise<void> {
+export async function step(ctx: Pick<ServiceContext, "onStep">, name: string): Promise<void> {
   if (ctx.onStep) await ctx.onStep(name);
 }
 

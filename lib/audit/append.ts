@@ -77,7 +77,7 @@ export async function appendAudit(
     chainSeq: (head?.chainSeq ?? 0) + 1,
     prevHash: head?.hash ?? null,
   };
-  await step(ctx as ServiceContext, "audit.before_insert");
+  await step(ctx, "audit.before_insert");
   await tx.insert(auditLog).values({ ...entry, hash: hashEntry(entry) });
   return entry.id;
 }

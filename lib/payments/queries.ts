@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { customers, payments, plans, refunds, subscriptionGrants } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
@@ -60,11 +60,6 @@ export async function listPayments(db: Queryable, filter: ListPaymentsFilter = {
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(payments.createdAt), desc(payments.id))
     .limit(clampLimit(filter.limit));
-}
-
-export async function countPayments(db: Queryable): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(payments);
-  return row?.n ?? 0;
 }
 
 function clampLimit(limit: number | undefined): number {
