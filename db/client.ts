@@ -1,5 +1,6 @@
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -13,6 +14,9 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Anything that can run a query: the database or an open transaction. */
 export type Queryable = Db | Tx;
+
+/** Extensions the migrations create; PGlite must be given them when it opens. */
+export const pgliteExtensions = { pg_trgm };
 
 export interface DatabaseHandle {
   db: Db;
@@ -98,14 +102,14 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
 
   const dataDir = options.dataDir ?? defaultDataDir();
   if (dataDir.startsWith("memory://")) {
-    const pglite = await PGlite.create();
+    const pglite = await PGlite.create({ extensions: pgliteExtensions });
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     return { db, kind: "pglite", location: "memory", pglite, close: () => pglite.close() };
   }
 
   const release = await acquireDataDirLock(dataDir);
   try {
-    const pglite = await PGlite.create(path.join(dataDir, "pgdata"));
+    const pglite = await PGlite.create(path.join(dataDir, "pgdata"), { extensions: pgliteExtensions });
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     return {
       db,

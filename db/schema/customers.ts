@@ -16,6 +16,9 @@ export const customers = pgTable(
     uniqueIndex("customers_email_lower_key").on(sql`lower(${t.email})`),
     uniqueIndex("customers_external_ref_key").on(t.externalRef).where(sql`${t.externalRef} is not null`),
     index("customers_name_lower_idx").on(sql`lower(${t.name})`),
+    // Substring search ("%anna%") by email or name, for the customer picker and filters.
+    index("customers_email_trgm_idx").using("gin", sql`lower(${t.email}) gin_trgm_ops`),
+    index("customers_name_trgm_idx").using("gin", sql`lower(${t.name}) gin_trgm_ops`),
     index("customers_created_at_idx").on(t.createdAt.desc(), t.id.desc()),
     check("customers_email_shape", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$'`),
   ],

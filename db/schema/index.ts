@@ -4,6 +4,7 @@ export * from "./enums";
 export * from "./events";
 export * from "./payments";
 export * from "./plans";
+export * from "./rate-limits";
 export * from "./staff";
 export * from "./subscriptions";
 export * from "./webhooks";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import postgres from "postgres";
-import { type DatabaseHandle, type Db, openDatabase } from "@/db/client";
+import { type DatabaseHandle, type Db, openDatabase, pgliteExtensions } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import * as schema from "@/db/schema";
 
@@ -27,7 +27,7 @@ export function testDatabaseUrl(): string {
 let pgliteTemplate: Promise<File | Blob> | null = null;
 
 async function migratedPgliteDump(): Promise<File | Blob> {
-  const pglite = await PGlite.create();
+  const pglite = await PGlite.create({ extensions: pgliteExtensions });
   await migrateDatabase({
     db: drizzlePglite(pglite) as unknown as Db,
     kind: "pglite",
@@ -51,7 +51,7 @@ export interface TestDatabase extends DatabaseHandle {
 export async function freshDatabase(options: { max?: number } = {}): Promise<TestDatabase> {
   if (backend === "pglite") {
     pgliteTemplate ??= migratedPgliteDump();
-    const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate });
+    const pglite = await PGlite.create({ loadDataDir: await pgliteTemplate, extensions: pgliteExtensions });
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     return { db, kind: "pglite", location: "memory", pglite, name: "memory", close: () => pglite.close() };
   }
