@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { staffRoles } from "@/db/schema/enums";
-import { email, requiredText } from "./common";
+import { email, requiredText, text } from "./common";
 
 export const password = z
   .string()
@@ -14,3 +14,15 @@ export const createStaffInput = z.object({
   password: password.optional(),
 });
 export type CreateStaffInput = z.input<typeof createStaffInput>;
+
+export const staffId = z.uuid("Not a valid staff id");
+
+export const setStaffDisabledInput = z.object({
+  staffId,
+  disabled: z.boolean({ error: "Say whether the account is disabled" }),
+  reason: text("Reason", 500).optional().nullable(),
+});
+export type SetStaffDisabledInput = z.input<typeof setStaffDisabledInput>;
+
+export const resetStaffPasswordInput = z.object({ staffId });
+export type ResetStaffPasswordInput = z.input<typeof resetStaffPasswordInput>;

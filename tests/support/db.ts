@@ -10,7 +10,17 @@ import * as schema from "@/db/schema";
 export const backend: "pglite" | "postgres" =
   process.env.PAYDESK_TEST_BACKEND === "postgres" ? "postgres" : "pglite";
 
-export const TEMPLATE_DB = "paydesk_test_template";
+/**
+ * Each test run (one vitest main process) has its own template and database names, so runs
+ * started side by side on one server never drop each other's databases.
+ */
+export function testRunId(): string {
+  return process.env.PAYDESK_PG_RUN ?? String(process.ppid);
+}
+
+export function templateDb(run = testRunId()): string {
+  return `paydesk_tpl_${run}`;
+}
 
 export function databaseUrl(base: string, name: string): string {
   const u = new URL(base);
@@ -56,10 +66,10 @@ export async function freshDatabase(options: { max?: number } = {}): Promise<Tes
     return { db, kind: "pglite", location: "memory", pglite, name: "memory", close: () => pglite.close() };
   }
   const base = testDatabaseUrl();
-  const name = `paydesk_t_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const name = `paydesk_t_${testRunId()}_${randomUUID().slice(0, 8)}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`create database "${name}" template "${TEMPLATE_DB}"`);
+    await admin.unsafe(`create database "${name}" template "${templateDb()}"`);
   } finally {
     await admin.end();
   }

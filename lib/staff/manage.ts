@@ -1,0 +1,186 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Queryable, Tx } from "@/db/client";
+import { type StaffUser, staffUsers } from "@/db/schema";
+import { appendAudit } from "../audit/append";
+import { assertCan, nowOf, type ServiceContext, step } from "../context";
+import { ServiceError } from "../errors";
+import { parseInput } from "../validation/parse";
+import {
+  type ResetStaffPasswordInput,
+  resetStaffPasswordInput,
+  type SetStaffDisabledInput,
+  setStaffDisabledInput,
+} from "../validation/staff";
+import { generatePassword, hashPassword } from "./password";
+
+/** A staff account as the staff page shows it: never the password hash. */
+export type StaffListItem = Pick<
+  StaffUser,
+  | "id"
+  | "email"
+  | "name"
+  | "role"
+  | "disabled"
+  | "failedLoginCount"
+  | "lockedUntil"
+  | "lastLoginAt"
+  | "createdAt"
+>;
+
+const listColumns = {
+  id: staffUsers.id,
+  email: staffUsers.email,
+  name: staffUsers.name,
+  role: staffUsers.role,
+  disabled: staffUsers.disabled,
+  failedLoginCount: staffUsers.failedLoginCount,
+  lockedUntil: staffUsers.lockedUntil,
+  lastLoginAt: staffUsers.lastLoginAt,
+  createdAt: staffUsers.createdAt,
+};
+
+/** Every staff account, admins first (the role enum's order), then by email. */
+export async function listStaff(db: Queryable): Promise<StaffListItem[]> {
+  return db
+    .select(listColumns)
+    .from(staffUsers)
+    .orderBy(asc(staffUsers.role), asc(sql`lower(${staffUsers.email}) collate "C"`), asc(staffUsers.id));
+}
+
+export interface SetStaffDisabledResult {
+  user: StaffListItem;
+  /** False when the account already was in the requested state: nothing was written. */
+  changed: boolean;
+}
+
+async function lockStaff(tx: Tx, staffId: string): Promise<StaffUser> {
+  const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, staffId)).for("update");
+  if (!user) throw ServiceError.notFound(`No staff account with id ${staffId}`);
+  return user;
+}
+
+function listItem(user: StaffUser): StaffListItem {
+  const { passwordHash: _hash, updatedAt: _updated, ...item } = user;
+  return item;
+}
+
+/**
+ * Disables or re-enables a staff account. Refuses to disable the acting admin's own
+ * account or the last enabled admin. Enabling also lifts a sign-in lock-out.
+ */
+export async function setStaffDisabled(
+  ctx: ServiceContext,
+  raw: SetStaffDisabledInput,
+): Promise<SetStaffDisabledResult> {
+  assertCan(ctx, "staff.manage");
+  const input = parseInput(setStaffDisabledInput, raw);
+  const staffId = input.staffId.toLowerCase();
+  const now = nowOf(ctx);
+
+  return ctx.db.transaction(async (tx) => {
+    // Every call locks the enabled admins first, in id order, then the target: one lock
+    // order for all, so two admins disabling each other serialise (the second then sees
+    // the first's commit and refuses) instead of both seeing two admins, or deadlocking.
+    const enabledAdmins = await tx
+      .select({ id: staffUsers.id })
+      .from(staffUsers)
+      .where(and(eq(staffUsers.role, "admin"), eq(staffUsers.disabled, false)))
+      .orderBy(asc(staffUsers.id))
+      .for("update");
+    // An admin disabled by a transaction that committed while this one waited no longer
+    // acts: a request in flight when its admin was disabled must not go through.
+    const actor = ctx.actor;
+    if (actor.type === "staff" && !enabledAdmins.some((a) => a.id === actor.id)) {
+      throw new ServiceError("forbidden", `${actor.email} is no longer an enabled admin`);
+    }
+    const before = await lockStaff(tx, staffId);
+    if (before.disabled === input.disabled) return { user: listItem(before), changed: false };
+
+    if (input.disabled) {
+      if (actor.type === "staff" && actor.id === before.id) {
+        throw new ServiceError("conflict", "You cannot disable your own account: ask another admin");
+      }
+      const othersLeft = enabledAdmins.filter((a) => a.id !== before.id).length;
+      if (before.role === "admin" && othersLeft === 0) {
+        throw new ServiceError(
+          "conflict",
+          `${before.email} is the last enabled admin: enable or create another admin first`,
+        );
+      }
+    }
+
+    const [user] = await tx
+      .update(staffUsers)
+      .set(
+        input.disabled
+          ? { disabled: true, updatedAt: now }
+          : { disabled: false, failedLoginCount: 0, lockedUntil: null, updatedAt: now },
+      )
+      .where(eq(staffUsers.id, before.id))
+      .returning();
+    if (!user) throw new Error("staff update lost");
+    await step(ctx, "staff.written");
+
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: input.disabled ? "staff.disable" : "staff.enable",
+        entityType: "staff",
+        entityId: user.id,
+        before: { disabled: before.disabled },
+        after: { disabled: user.disabled },
+        reason: input.reason || null,
+      },
+      { entityLocked: true },
+    );
+    await step(ctx, "staff.done");
+    return { user: listItem(user), changed: true };
+  });
+}
+
+export interface ResetStaffPasswordResult {
+  /** Show it once to the admin; it is stored only as an argon2id hash. */
+  oneTimePassword: string;
+}
+
+/** Replaces a staff account's password with a generated one and lifts any lock-out. */
+export async function resetStaffPassword(
+  ctx: ServiceContext,
+  raw: ResetStaffPasswordInput,
+): Promise<ResetStaffPasswordResult> {
+  assertCan(ctx, "staff.manage");
+  const input = parseInput(resetStaffPasswordInput, raw);
+  const staffId = input.staffId.toLowerCase();
+  const oneTimePassword = generatePassword();
+  // Hashing is slow on purpose: do it before the transaction takes any lock.
+  const passwordHash = await hashPassword(oneTimePassword);
+  const now = nowOf(ctx);
+
+  return ctx.db.transaction(async (tx) => {
+    const before = await lockStaff(tx, staffId);
+    const [user] = await tx
+      .update(staffUsers)
+      .set({ passwordHash, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+      .where(eq(staffUsers.id, before.id))
+      .returning({ id: staffUsers.id });
+    if (!user) throw new Error("staff update lost");
+    await step(ctx, "staff.written");
+
+    // Never the password or its hash: only that it changed and the lock-out it lifted.
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: "staff.password_reset",
+        entityType: "staff",
+        entityId: user.id,
+        before: { failedLoginCount: before.failedLoginCount, lockedUntil: before.lockedUntil },
+        after: { failedLoginCount: 0, lockedUntil: null },
+      },
+      { entityLocked: true },
+    );
+    await step(ctx, "staff.done");
+    return { oneTimePassword };
+  });
+}
