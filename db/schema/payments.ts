@@ -63,6 +63,8 @@ export const payments = pgTable(
     index("payments_created_idx").on(t.createdAt.desc(), t.id.desc()),
     index("payments_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
     index("payments_amount_idx").on(t.amountMinor, t.id),
+    // Sorting by amount within one currency (the list's common "RUB by amount" view).
+    index("payments_currency_amount_idx").on(t.currency, t.amountMinor, t.id),
     check("payments_amount_nonnegative", sql`${t.amountMinor} >= 0`),
     check("payments_refunded_range", sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
     check("payments_currency_iso", sql`${t.currency} ~ '^[A-Z]{3}$'`),

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { customers, payments, plans, refunds, subscriptionGrants } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
@@ -58,7 +58,8 @@ export async function listPayments(db: Queryable, filter: ListPaymentsFilter = {
     .innerJoin(customers, eq(customers.id, payments.customerId))
     .leftJoin(plans, eq(plans.id, payments.planId))
     .where(where.length ? and(...where) : undefined)
-    .orderBy(desc(payments.createdAt), desc(payments.id))
+    // Spelled as the index is (drizzle writes DESC NULLS LAST), or Postgres sorts the table.
+    .orderBy(sql`${payments.createdAt} desc nulls last`, sql`${payments.id} desc nulls last`)
     .limit(clampLimit(filter.limit));
 }
 

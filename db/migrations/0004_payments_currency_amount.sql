@@ -1,0 +1,1 @@
+CREATE INDEX "payments_currency_amount_idx" ON "payments" USING btree ("currency","amount_minor","id");
