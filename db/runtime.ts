@@ -19,6 +19,11 @@ export function getDatabase(): Promise<DatabaseHandle> {
 }
 
 async function start(): Promise<DatabaseHandle> {
+  if (process.env.DATABASE_URL && !process.env.AUTH_SECRET) {
+    throw new Error(
+      "AUTH_SECRET is required when DATABASE_URL is set (it signs sessions; generate one with `openssl rand -base64 32`)",
+    );
+  }
   const handle = await openDatabase();
   try {
     await migrateDatabase(handle);

@@ -12,6 +12,8 @@ export const staffUsers = pgTable(
     role: staffRoleEnum("role").notNull(),
     passwordHash: text("password_hash").notNull(),
     disabled: boolean("disabled").notNull().default(false),
+    /** Set for generated one-time passwords: the account must choose its own before anything else. */
+    mustChangePassword: boolean("must_change_password").notNull().default(false),
     failedLoginCount: integer("failed_login_count").notNull().default(0),
     lockedUntil: ts("locked_until"),
     lastLoginAt: ts("last_login_at"),

@@ -19,6 +19,7 @@ export const permissions = {
   "audit.view_own": ["admin", "support", "auditor"],
   "audit.export": ["admin", "auditor"],
   "staff.manage": ["admin"],
+  "account.change_own_password": ["admin", "support", "auditor"],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof permissions;

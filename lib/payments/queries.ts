@@ -41,26 +41,28 @@ export async function listPayments(db: Queryable, filter: ListPaymentsFilter = {
     where.push(eq(payments.customerId, customer.id));
   }
   if (filter.status) where.push(eq(payments.status, filter.status));
-  return db
-    .select({
-      id: payments.id,
-      createdAt: payments.createdAt,
-      status: payments.status,
-      kind: payments.kind,
-      provider: payments.provider,
-      amountMinor: payments.amountMinor,
-      refundedMinor: payments.refundedMinor,
-      currency: payments.currency,
-      customerEmail: customers.email,
-      planCode: plans.code,
-    })
-    .from(payments)
-    .innerJoin(customers, eq(customers.id, payments.customerId))
-    .leftJoin(plans, eq(plans.id, payments.planId))
-    .where(where.length ? and(...where) : undefined)
-    // Spelled as the index is (drizzle writes DESC NULLS LAST), or Postgres sorts the table.
-    .orderBy(sql`${payments.createdAt} desc nulls last`, sql`${payments.id} desc nulls last`)
-    .limit(clampLimit(filter.limit));
+  return (
+    db
+      .select({
+        id: payments.id,
+        createdAt: payments.createdAt,
+        status: payments.status,
+        kind: payments.kind,
+        provider: payments.provider,
+        amountMinor: payments.amountMinor,
+        refundedMinor: payments.refundedMinor,
+        currency: payments.currency,
+        customerEmail: customers.email,
+        planCode: plans.code,
+      })
+      .from(payments)
+      .innerJoin(customers, eq(customers.id, payments.customerId))
+      .leftJoin(plans, eq(plans.id, payments.planId))
+      .where(where.length ? and(...where) : undefined)
+      // Spelled as the index is (drizzle writes DESC NULLS LAST), or Postgres sorts the table.
+      .orderBy(sql`${payments.createdAt} desc nulls last`, sql`${payments.id} desc nulls last`)
+      .limit(clampLimit(filter.limit))
+  );
 }
 
 function clampLimit(limit: number | undefined): number {

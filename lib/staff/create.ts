@@ -36,6 +36,9 @@ export async function createStaff(ctx: ServiceContext, raw: CreateStaffInput): P
           name: input.name,
           role: input.role,
           passwordHash,
+          // A generated password is known to whoever created the account: it only opens the
+          // door to choosing one's own.
+          mustChangePassword: oneTimePassword !== null,
           createdAt: now,
           updatedAt: now,
         })

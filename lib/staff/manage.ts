@@ -21,6 +21,7 @@ export type StaffListItem = Pick<
   | "name"
   | "role"
   | "disabled"
+  | "mustChangePassword"
   | "failedLoginCount"
   | "lockedUntil"
   | "lastLoginAt"
@@ -33,6 +34,7 @@ const listColumns = {
   name: staffUsers.name,
   role: staffUsers.role,
   disabled: staffUsers.disabled,
+  mustChangePassword: staffUsers.mustChangePassword,
   failedLoginCount: staffUsers.failedLoginCount,
   lockedUntil: staffUsers.lockedUntil,
   lastLoginAt: staffUsers.lastLoginAt,
@@ -161,7 +163,7 @@ export async function resetStaffPassword(
     const before = await lockStaff(tx, staffId);
     const [user] = await tx
       .update(staffUsers)
-      .set({ passwordHash, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+      .set({ passwordHash, mustChangePassword: true, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
       .where(eq(staffUsers.id, before.id))
       .returning({ id: staffUsers.id });
     if (!user) throw new Error("staff update lost");
@@ -175,8 +177,12 @@ export async function resetStaffPassword(
         action: "staff.password_reset",
         entityType: "staff",
         entityId: user.id,
-        before: { failedLoginCount: before.failedLoginCount, lockedUntil: before.lockedUntil },
-        after: { failedLoginCount: 0, lockedUntil: null },
+        before: {
+          failedLoginCount: before.failedLoginCount,
+          lockedUntil: before.lockedUntil,
+          mustChangePassword: before.mustChangePassword,
+        },
+        after: { failedLoginCount: 0, lockedUntil: null, mustChangePassword: true },
       },
       { entityLocked: true },
     );

@@ -26,3 +26,19 @@ export type SetStaffDisabledInput = z.input<typeof setStaffDisabledInput>;
 
 export const resetStaffPasswordInput = z.object({ staffId });
 export type ResetStaffPasswordInput = z.input<typeof resetStaffPasswordInput>;
+
+export const changeOwnPasswordInput = z
+  .object({
+    currentPassword: z.string().min(1, "Enter your current password").max(200),
+    newPassword: password,
+    confirmPassword: z.string(),
+  })
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    message: "The two new passwords differ",
+    path: ["confirmPassword"],
+  })
+  .refine((v) => v.newPassword !== v.currentPassword, {
+    message: "Choose a password different from the current one",
+    path: ["newPassword"],
+  });
+export type ChangeOwnPasswordInput = z.input<typeof changeOwnPasswordInput>;

@@ -76,6 +76,7 @@ describe("staff management", () => {
             "disabled",
             "email",
             "failedLoginCount",
+            "mustChangePassword",
             "id",
             "lastLoginAt",
             "lockedUntil",

@@ -1,0 +1,145 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { paymentStatuses } from "@/db/schema/enums";
+import { defineAction } from "@/lib/auth/action";
+import { nowOf } from "@/lib/context";
+import { createCustomer } from "@/lib/customers/create";
+import { searchCustomers } from "@/lib/customers/search";
+import { parseAmount } from "@/lib/money/money";
+import { changePaymentStatus } from "@/lib/payments/change-status";
+import { createPayment } from "@/lib/payments/create";
+import {
+  type EffectPreview,
+  previewCreateEffect,
+  previewRefundEffect,
+  previewTransitionEffect,
+} from "@/lib/payments/preview";
+import { getPaymentDetail } from "@/lib/payments/queries";
+import { refundPayment } from "@/lib/payments/refund";
+import { updatePayment } from "@/lib/payments/update";
+import { createCustomerInput } from "@/lib/validation/customer";
+import {
+  changeStatusInput,
+  createPaymentInput,
+  refundInput,
+  updatePaymentInput,
+} from "@/lib/validation/payment";
+
+// Each export is one verb through the one wrapper (session → permission → schema → service).
+
+export const createPaymentAction = defineAction({
+  permission: "payment.create",
+  input: createPaymentInput,
+  async run(ctx, _input, raw) {
+    const result = await createPayment(ctx, raw);
+    revalidatePath("/payments");
+    return {
+      id: result.payment.id,
+      created: result.created,
+      status: result.payment.status,
+      validUntil: result.subscription?.currentPeriodEnd ?? null,
+    };
+  },
+});
+
+export const changeStatusAction = defineAction({
+  permission: "payment.change_status",
+  input: changeStatusInput,
+  async run(ctx, _input, raw) {
+    const result = await changePaymentStatus(ctx, raw);
+    revalidatePath(`/payments/${result.payment.id}`);
+    return {
+      id: result.payment.id,
+      status: result.payment.status,
+      changed: result.changed,
+      validUntil: result.subscription?.currentPeriodEnd ?? null,
+    };
+  },
+});
+
+export const refundAction = defineAction({
+  permission: "payment.refund",
+  input: refundInput,
+  async run(ctx, _input, raw) {
+    const result = await refundPayment(ctx, raw);
+    revalidatePath(`/payments/${result.payment.id}`);
+    return {
+      id: result.payment.id,
+      status: result.payment.status,
+      refundedMinor: result.payment.refundedMinor,
+      refundAmountMinor: result.refund.amountMinor,
+      currency: result.payment.currency,
+    };
+  },
+});
+
+export const updatePaymentAction = defineAction({
+  permission: "payment.update",
+  input: updatePaymentInput,
+  async run(ctx, _input, raw) {
+    const result = await updatePayment(ctx, raw);
+    revalidatePath(`/payments/${result.payment.id}`);
+    return { id: result.payment.id, changed: result.changed, version: result.payment.version };
+  },
+});
+
+export const createCustomerAction = defineAction({
+  permission: "customer.create",
+  input: createCustomerInput,
+  async run(ctx, _input, raw) {
+    const customer = await createCustomer(ctx, raw);
+    return { id: customer.id, email: customer.email, name: customer.name };
+  },
+});
+
+// Read-only helpers for the forms: customer search and effect previews.
+
+export const searchCustomersAction = defineAction({
+  permission: "customer.view",
+  input: z.object({ q: z.string().max(254) }),
+  run: (ctx, input) => searchCustomers(ctx.db, input.q, 8),
+});
+
+export const previewCreateAction = defineAction({
+  permission: "payment.create",
+  input: z.object({
+    customer: z.union([z.string().max(254), z.object({ newCustomerEmail: z.string().max(254) })]),
+    plan: z.string().max(50).nullable(),
+    kind: z.enum(["manual", "trial"]),
+    status: z.enum(["pending", "succeeded"]),
+    grantDays: z.number().int().nullable().optional(),
+  }),
+  run: (ctx, input) => previewCreateEffect(ctx.db, input, nowOf(ctx)),
+});
+
+export const previewTransitionAction = defineAction({
+  permission: "payment.change_status",
+  input: z.object({ paymentId: z.uuid(), status: z.enum(paymentStatuses) }),
+  run: (ctx, input) => previewTransitionEffect(ctx.db, input.paymentId, input.status, nowOf(ctx)),
+});
+
+export const previewRefundAction = defineAction({
+  permission: "payment.refund",
+  input: z.object({
+    paymentId: z.uuid(),
+    amount: z.string().max(40).nullable(),
+    revokeAccess: z.boolean(),
+  }),
+  async run(ctx, input): Promise<EffectPreview> {
+    let amountMinor: bigint | null = null;
+    if (input.amount?.trim()) {
+      const { payment } = await getPaymentDetail(ctx.db, input.paymentId);
+      const parsed = parseAmount(input.amount, payment.currency);
+      if (!parsed.ok) return { kind: "refused", field: "amount", message: parsed.error };
+      amountMinor = parsed.minor;
+    }
+    return previewRefundEffect(
+      ctx.db,
+      input.paymentId,
+      { amountMinor, revokeAccess: input.revokeAccess },
+      nowOf(ctx),
+    );
+  },
+});

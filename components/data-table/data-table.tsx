@@ -1,0 +1,146 @@
+"use client";
+
+import {
+  type ColumnDef,
+  flexRender,
+  getCoreRowModel,
+  type SortingState,
+  useReactTable,
+  type VisibilityState,
+} from "@tanstack/react-table";
+import { ArrowDown, ArrowUp, ArrowUpDown } from "lucide-react";
+import { useRouter } from "next/navigation";
+import type { ReactNode } from "react";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { cn } from "@/lib/utils";
+
+export interface DataTableProps<T> {
+  // biome-ignore lint/suspicious/noExplicitAny: column value types differ per column
+  columns: ColumnDef<T, any>[];
+  data: T[];
+  getRowId: (row: T) => string;
+  /** The server's sort; the table never sorts rows itself. */
+  sorting: SortingState;
+  onSortingChange: (columnId: string) => void;
+  columnVisibility: VisibilityState;
+  rowHref?: (row: T) => string;
+  empty: ReactNode;
+  pending?: boolean;
+  label: string;
+}
+
+/**
+ * The one generic server-driven table: rows, sorting and visibility come from the URL
+ * through the page; clicking a sortable header asks the page to change the URL.
+ */
+export function DataTable<T>({
+  columns,
+  data,
+  getRowId,
+  sorting,
+  onSortingChange,
+  columnVisibility,
+  rowHref,
+  empty,
+  pending,
+  label,
+}: DataTableProps<T>) {
+  const router = useRouter();
+  const table = useReactTable({
+    data,
+    columns,
+    getRowId,
+    state: { sorting, columnVisibility },
+    manualSorting: true,
+    manualPagination: true,
+    manualFiltering: true,
+    getCoreRowModel: getCoreRowModel(),
+  });
+  const visible = table.getVisibleLeafColumns().length;
+
+  return (
+    <div
+      className={cn("rounded-lg border bg-card transition-opacity", pending && "opacity-60")}
+      aria-busy={pending || undefined}
+    >
+      <Table aria-label={label}>
+        <TableHeader>
+          {table.getHeaderGroups().map((group) => (
+            <TableRow key={group.id} className="hover:bg-transparent">
+              {group.headers.map((header) => {
+                const sorted = header.column.getIsSorted();
+                // Sorting is the server's: a column opts in with `enableSorting: true`. TanStack's
+                // getCanSort() also requires an accessor, which display-only columns do not have.
+                const canSort = header.column.columnDef.enableSorting === true;
+                const align = (header.column.columnDef.meta as { align?: string } | undefined)?.align;
+                return (
+                  <TableHead
+                    key={header.id}
+                    aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined}
+                    className={cn(align === "right" && "text-right")}
+                  >
+                    {header.isPlaceholder ? null : canSort ? (
+                      <button
+                        type="button"
+                        onClick={() => onSortingChange(header.column.id)}
+                        className={cn(
+                          "-mx-2 inline-flex items-center gap-1 rounded px-2 py-1 hover:bg-accent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+                          align === "right" && "flex-row-reverse",
+                        )}
+                      >
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        {sorted === "asc" ? (
+                          <ArrowUp className="size-3.5" aria-hidden />
+                        ) : sorted === "desc" ? (
+                          <ArrowDown className="size-3.5" aria-hidden />
+                        ) : (
+                          <ArrowUpDown className="size-3.5 opacity-50" aria-hidden />
+                        )}
+                      </button>
+                    ) : (
+                      flexRender(header.column.columnDef.header, header.getContext())
+                    )}
+                  </TableHead>
+                );
+              })}
+            </TableRow>
+          ))}
+        </TableHeader>
+        <TableBody>
+          {table.getRowModel().rows.length === 0 ? (
+            <TableRow className="hover:bg-transparent">
+              <TableCell colSpan={visible} className="p-0">
+                {empty}
+              </TableCell>
+            </TableRow>
+          ) : (
+            table.getRowModel().rows.map((row) => {
+              const href = rowHref?.(row.original);
+              return (
+                <TableRow
+                  key={row.id}
+                  data-testid="table-row"
+                  className={cn(href && "cursor-pointer")}
+                  onClick={(event) => {
+                    // Links and buttons inside the row handle their own clicks.
+                    if (!href || (event.target as HTMLElement).closest("a,button")) return;
+                    router.push(href);
+                  }}
+                >
+                  {row.getVisibleCells().map((cell) => {
+                    const align = (cell.column.columnDef.meta as { align?: string } | undefined)?.align;
+                    return (
+                      <TableCell key={cell.id} className={cn(align === "right" && "text-right tabular-nums")}>
+                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      </TableCell>
+                    );
+                  })}
+                </TableRow>
+              );
+            })
+          )}
+        </TableBody>
+      </Table>
+    </div>
+  );
+}

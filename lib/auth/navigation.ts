@@ -1,0 +1,18 @@
+import type { StaffRole } from "@/db/schema/enums";
+import { type Permission, roleCan } from "./permissions";
+
+export interface NavItem {
+  href: string;
+  label: string;
+  permission: Permission;
+}
+
+/** The sections of the app, each shown only to roles that may use it. */
+export const NAV_ITEMS: readonly NavItem[] = [
+  { href: "/payments", label: "Payments", permission: "payment.view" },
+  { href: "/staff", label: "Staff", permission: "staff.manage" },
+];
+
+export function navFor(role: StaffRole): NavItem[] {
+  return NAV_ITEMS.filter((item) => roleCan(role, item.permission));
+}

@@ -1,0 +1,41 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { staffUsers } from "@/db/schema";
+import type { Actor } from "../context";
+
+export type StaffActor = Extract<Actor, { type: "staff" }>;
+
+/** The signed-in staff member, and whether they still hold a one-time password. */
+export type SessionActor = StaffActor & { mustChangePassword: boolean };
+
+/**
+ * The staff member a session belongs to, read fresh from the database: a disabled or
+ * deleted account, or a changed role, takes effect on the next request, not when the
+ * 8-hour token expires.
+ */
+export async function actorForSession(
+  db: Db,
+  userId: string | null | undefined,
+): Promise<SessionActor | null> {
+  if (!userId) return null;
+  const [user] = await db
+    .select({
+      id: staffUsers.id,
+      email: staffUsers.email,
+      name: staffUsers.name,
+      role: staffUsers.role,
+      disabled: staffUsers.disabled,
+      mustChangePassword: staffUsers.mustChangePassword,
+    })
+    .from(staffUsers)
+    .where(eq(staffUsers.id, userId));
+  if (!user || user.disabled) return null;
+  return {
+    type: "staff",
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  };
+}

@@ -1,0 +1,56 @@
+import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
+import { auth } from "@/lib/auth/next-auth";
+
+// Reachable without a session: the sign-in page, next-auth's own routes, the health check
+// for load balancers, and provider webhooks (which carry their own signatures).
+const PUBLIC = [/^\/login$/, /^\/api\/auth\//, /^\/api\/health$/, /^\/api\/webhooks\//];
+
+/**
+ * The first gate: no session, no page. It only reads the signed session cookie; each page,
+ * action and route handler still checks the account and its permission on the server.
+ */
+const guard = auth((req) => {
+  const { pathname, search } = req.nextUrl;
+  // /login itself decides whether a session is still good (it checks the account in the
+  // database), so a disabled account's cookie cannot bounce between /login and a page.
+  if (PUBLIC.some((re) => re.test(pathname))) return NextResponse.next();
+  if (req.auth?.user) return NextResponse.next();
+  if (pathname.startsWith("/api/")) {
+    return Response.json(
+      { type: "about:blank", title: "Unauthorized", status: 401, detail: "Sign in to use this endpoint." },
+      { status: 401, headers: { "content-type": "application/problem+json", "cache-control": "no-store" } },
+    );
+  }
+  const login = new URL("/login", req.nextUrl);
+  login.searchParams.set("callbackUrl", `${pathname}${search}`);
+  return NextResponse.redirect(login);
+});
+
+export async function proxy(request: NextRequest, event: NextFetchEvent) {
+  // With a lazily resolved config, next-auth hands back the wrapped handler asynchronously.
+  const handler = (await guard) as unknown as (req: NextRequest, ev: NextFetchEvent) => Promise<Response>;
+  return withoutReissuedSession(await handler(request, event));
+}
+
+/** A session cookie with a value (a deletion has none): `authjs.session-token=…`, chunks too. */
+const SESSION_COOKIE = /^(?:__Secure-)?authjs\.session-token(?:\.\d+)?=[^;]/;
+
+/**
+ * next-auth re-issues the session cookie on every request it sees. Sessions here end 8 hours
+ * after sign-in however active they are (the cookie is set for exactly that long at sign-in),
+ * so the re-issue extends nothing, and it does harm: a response to a request that was in
+ * flight when the user signed out (a link prefetch, typically) would put the cookie back and
+ * silently undo the sign-out. Deletions (an expired or refused session) still go through.
+ */
+function withoutReissuedSession(response: Response): Response {
+  const cookies = response.headers.getSetCookie();
+  const kept = cookies.filter((cookie) => !SESSION_COOKIE.test(cookie));
+  if (kept.length === cookies.length) return response;
+  response.headers.delete("set-cookie");
+  for (const cookie of kept) response.headers.append("set-cookie", cookie);
+  return response;
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt).*)"],
+};

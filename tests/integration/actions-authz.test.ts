@@ -1,0 +1,452 @@
+import { eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { changeOwnPasswordAction } from "@/app/(admin)/account/actions";
+import {
+  changeStatusAction,
+  createCustomerAction,
+  createPaymentAction,
+  previewCreateAction,
+  previewRefundAction,
+  previewTransitionAction,
+  refundAction,
+  searchCustomersAction,
+  updatePaymentAction,
+} from "@/app/(admin)/payments/actions";
+import {
+  createStaffAction,
+  resetStaffPasswordAction,
+  setStaffDisabledAction,
+} from "@/app/(admin)/staff/actions";
+import { staffUsers } from "@/db/schema";
+import type { StaffRole } from "@/db/schema/enums";
+import type { ActionResult } from "@/lib/auth/action";
+import { permissions } from "@/lib/auth/permissions";
+import type { Actor } from "@/lib/context";
+import { createCustomer } from "@/lib/customers/create";
+import { createPayment } from "@/lib/payments/create";
+import { ensurePlans } from "@/lib/plans/seed-plans";
+import { hashPassword } from "@/lib/staff/password";
+import { currentModuleMock, resetActionSession, signInAs, useActionDb } from "../support/action-session";
+import { freshDatabase, type TestDatabase } from "../support/db";
+import { rowCounts, snapshot } from "../support/db-snapshot";
+import { ctxFor, insertStaff } from "../support/fixtures";
+
+// The two request seams of a server action: who is signed in (and which database), and
+// Next's cache. Everything else (wrapper, permission map, schemas, service verbs) is real.
+vi.mock("@/lib/auth/current", async () => (await import("../support/action-session")).currentModuleMock);
+vi.mock("next/cache", () => ({ revalidatePath: vi.fn(), revalidateTag: vi.fn() }));
+
+/**
+ * ARCHITECTURE.md §1 "Roles", cell for cell. The expectations below are derived from this
+ * table, never from lib/auth/permissions.ts, so a wrong map fails here.
+ */
+const ROLES_TABLE = {
+  "view payments, customers, subscriptions": { admin: "yes", support: "yes", auditor: "yes" },
+  "create, edit, change status, refund payments": { admin: "yes", support: "no", auditor: "no" },
+  "view and replay webhook events": { admin: "yes", support: "view", auditor: "view" },
+  "view audit log": { admin: "yes", support: "own actions only", auditor: "yes" },
+  "export audit log CSV": { admin: "yes", support: "no", auditor: "yes" },
+  "manage staff users": { admin: "yes", support: "no", auditor: "no" },
+  // Not in ARCHITECTURE.md's table: every account may replace its own password (one-time
+  // passwords must be replaced before anything else).
+  "change one's own password": { admin: "yes", support: "yes", auditor: "yes" },
+} as const satisfies Record<string, Record<StaffRole, string>>;
+
+type TableRow = keyof typeof ROLES_TABLE;
+type Cell = (typeof ROLES_TABLE)[TableRow][StaffRole];
+const ROLES = ["admin", "support", "auditor"] as const satisfies readonly StaffRole[];
+
+/** The roles a table row grants, counting the cells listed in `accepts` as a yes. */
+function rolesGranted(row: TableRow, accepts: readonly Cell[] = ["yes"]): StaffRole[] {
+  return ROLES.filter((role) => accepts.includes(ROLES_TABLE[row][role]));
+}
+
+/**
+ * Each permission of the map and the table row (and which of its cells) it stands for.
+ * Creating a customer has no row of its own: it is part of recording a payment (the new
+ * payment form creates the customer), so it follows "create … payments".
+ */
+const PERMISSION_ROWS: Record<string, { row: TableRow; accepts?: readonly Cell[] }> = {
+  "payment.view": { row: "view payments, customers, subscriptions" },
+  "customer.view": { row: "view payments, customers, subscriptions" },
+  "subscription.view": { row: "view payments, customers, subscriptions" },
+  "payment.create": { row: "create, edit, change status, refund payments" },
+  "payment.update": { row: "create, edit, change status, refund payments" },
+  "payment.change_status": { row: "create, edit, change status, refund payments" },
+  "payment.refund": { row: "create, edit, change status, refund payments" },
+  "customer.create": { row: "create, edit, change status, refund payments" },
+  "webhook.view": { row: "view and replay webhook events", accepts: ["yes", "view"] },
+  "webhook.replay": { row: "view and replay webhook events" },
+  "audit.view": { row: "view audit log" },
+  "audit.view_own": { row: "view audit log", accepts: ["yes", "own actions only"] },
+  "audit.export": { row: "export audit log CSV" },
+  "staff.manage": { row: "manage staff users" },
+  "account.change_own_password": { row: "change one's own password" },
+};
+
+interface Staff {
+  admin: { id: string };
+  support: { id: string };
+  auditor: { id: string };
+  disabledAdmin: { id: string };
+}
+
+/** What each test gets of its own (the database is shared by the file, for speed). */
+interface Seed extends Staff {
+  /** Unique per test, for emails the actions create. */
+  tag: string;
+  /** A support account the staff actions act on. */
+  target: { id: string; email: string };
+  customer: { id: string; email: string };
+  pending: { id: string };
+  succeeded: { id: string };
+}
+
+type AnyAction = (raw: never) => Promise<ActionResult<unknown>>;
+
+interface ActionSpec {
+  name: string;
+  action: AnyAction;
+  row: TableRow;
+  /** Whether a successful call writes (and so audits); read-only actions must write nothing at all. */
+  writes: boolean;
+  /** Valid input, so that an allowed call reaches the verb and succeeds. */
+  input: (s: Seed) => unknown;
+  /** What an allowed, successful call returns (a partial match). */
+  data?: (s: Seed) => unknown;
+}
+
+const REASON = "authorization table test";
+
+/** The password every role's account has at the start of each test (reset by `seed`). */
+const KNOWN_PASSWORD = "staff-password-1";
+
+const ACTIONS: ActionSpec[] = [
+  {
+    name: "changeOwnPasswordAction",
+    action: changeOwnPasswordAction as AnyAction,
+    row: "change one's own password",
+    writes: true,
+    input: () => ({
+      currentPassword: KNOWN_PASSWORD,
+      newPassword: "staff-password-2",
+      confirmPassword: "staff-password-2",
+    }),
+    data: () => ({ changed: true }),
+  },
+  {
+    name: "createPaymentAction",
+    action: createPaymentAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({
+      customer: s.customer.email,
+      plan: "basic",
+      amount: "299.00",
+      currency: "RUB",
+      reason: REASON,
+    }),
+    data: () => ({ created: true, status: "pending" }),
+  },
+  {
+    name: "changeStatusAction",
+    action: changeStatusAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.pending.id, status: "succeeded", reason: REASON }),
+    data: (s) => ({ id: s.pending.id, status: "succeeded", changed: true }),
+  },
+  {
+    name: "refundAction",
+    action: refundAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.succeeded.id, amount: "100.00", reason: REASON }),
+    data: (s) => ({ id: s.succeeded.id, status: "partially_refunded", refundAmountMinor: 10_000n }),
+  },
+  {
+    name: "updatePaymentAction",
+    action: updatePaymentAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.pending.id, description: "Invoice 42", reason: REASON }),
+    data: (s) => ({ id: s.pending.id, changed: true }),
+  },
+  {
+    name: "createCustomerAction",
+    action: createCustomerAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ email: `new.customer-${s.tag}@example.com`, name: "New Customer" }),
+    data: (s) => ({ email: `new.customer-${s.tag}@example.com` }),
+  },
+  {
+    name: "searchCustomersAction",
+    action: searchCustomersAction as AnyAction,
+    row: "view payments, customers, subscriptions",
+    writes: false,
+    input: (s) => ({ q: s.customer.email }),
+    data: (s) => [expect.objectContaining({ id: s.customer.id, email: s.customer.email })],
+  },
+  {
+    name: "previewCreateAction",
+    action: previewCreateAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: false,
+    input: (s) => ({ customer: s.customer.email, plan: "basic", kind: "manual", status: "succeeded" }),
+    data: () => ({ kind: "extend", planCode: "basic" }),
+  },
+  {
+    name: "previewTransitionAction",
+    action: previewTransitionAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: false,
+    input: (s) => ({ paymentId: s.pending.id, status: "succeeded" }),
+    data: () => ({ kind: "extend", planCode: "premium" }),
+  },
+  {
+    name: "previewRefundAction",
+    action: previewRefundAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: false,
+    input: (s) => ({ paymentId: s.succeeded.id, amount: null, revokeAccess: false }),
+    data: () => ({ kind: "revoke" }),
+  },
+  {
+    name: "createStaffAction",
+    action: createStaffAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: (s) => ({ email: `new.staff-${s.tag}@paydesk.test`, name: "New Staff", role: "support" }),
+    data: (s) => ({ email: `new.staff-${s.tag}@paydesk.test`, oneTimePassword: expect.any(String) }),
+  },
+  {
+    name: "setStaffDisabledAction",
+    action: setStaffDisabledAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: (s) => ({ staffId: s.target.id, disabled: true, reason: REASON }),
+    data: (s) => ({ id: s.target.id, disabled: true, changed: true }),
+  },
+  {
+    name: "resetStaffPasswordAction",
+    action: resetStaffPasswordAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: (s) => ({ staffId: s.target.id }),
+    data: () => ({ oneTimePassword: expect.any(String) }),
+  },
+];
+
+type Caller = StaffRole | "nobody" | "disabled admin";
+type Outcome = "ok" | "forbidden" | "unauthenticated";
+const CALLERS: readonly Caller[] = ["admin", "support", "auditor", "nobody", "disabled admin"];
+
+function expectedOutcome(spec: ActionSpec, caller: Caller): Outcome {
+  // A disabled account has no session actor at all: it is treated as signed out.
+  if (caller === "nobody" || caller === "disabled admin") return "unauthenticated";
+  return rolesGranted(spec.row).includes(caller) ? "ok" : "forbidden";
+}
+
+const MATRIX = ACTIONS.flatMap((spec) =>
+  CALLERS.map((caller) => ({ name: spec.name, caller, expected: expectedOutcome(spec, caller), spec })),
+);
+
+async function seedStaff(t: TestDatabase): Promise<Staff> {
+  const db = t.db;
+  await ensurePlans(db);
+  const admin = await insertStaff(db, "admin", "admin@paydesk.test");
+  const support = await insertStaff(db, "support", "support@paydesk.test");
+  const auditor = await insertStaff(db, "auditor", "auditor@paydesk.test");
+  const disabledAdmin = await insertStaff(db, "admin", "gone@paydesk.test");
+  knownHash ??= await hashPassword(KNOWN_PASSWORD);
+  await db.update(staffUsers).set({ disabled: true }).where(eq(staffUsers.id, disabledAdmin.id));
+  return { admin, support, auditor, disabledAdmin };
+}
+
+let seeded = 0;
+let knownHash: string | null = null;
+
+/** A customer, a pending and a succeeded payment, and a staff account, fresh for one test. */
+async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
+  const db = t.db;
+  const tag = String(++seeded);
+  // The password-change action may have changed them in an earlier test.
+  await db
+    .update(staffUsers)
+    .set({ passwordHash: knownHash! })
+    .where(
+      inArray(staffUsers.id, [staff.admin.id, staff.support.id, staff.auditor.id, staff.disabledAdmin.id]),
+    );
+  const target = await insertStaff(db, "support", `target-${tag}@paydesk.test`);
+  const [admin] = await db.select().from(staffUsers).where(eq(staffUsers.id, staff.admin.id));
+  const actor: Actor = {
+    type: "staff",
+    id: admin!.id,
+    email: admin!.email,
+    name: admin!.name,
+    role: "admin",
+  };
+  const ctx = ctxFor(db, actor);
+  const customer = await createCustomer(ctx, { email: `anna-${tag}@example.com`, name: "Anna Petrova" });
+  const pending = await createPayment(ctx, {
+    customer: customer.email,
+    plan: "premium",
+    amount: "599.00",
+    currency: "RUB",
+    reason: "seed: pending",
+  });
+  const succeeded = await createPayment(ctx, {
+    customer: customer.email,
+    plan: "premium",
+    amount: "599.00",
+    currency: "RUB",
+    status: "succeeded",
+    reason: "seed: succeeded",
+  });
+  return {
+    ...staff,
+    tag,
+    target,
+    customer,
+    pending: pending.payment,
+    succeeded: succeeded.payment,
+  };
+}
+
+function sessionFor(s: Seed, caller: Caller): string | null {
+  switch (caller) {
+    case "admin":
+      return s.admin.id;
+    case "support":
+      return s.support.id;
+    case "auditor":
+      return s.auditor.id;
+    case "disabled admin":
+      return s.disabledAdmin.id;
+    case "nobody":
+      return null;
+  }
+}
+
+describe("server actions × roles (ARCHITECTURE.md §1 Roles)", () => {
+  let t: TestDatabase;
+  let staff: Staff;
+  let s: Seed;
+
+  // One database for the file (opening one costs about a second); each test seeds the rows
+  // it acts on, and compares the whole database before and after.
+  beforeAll(async () => {
+    t = await freshDatabase();
+    staff = await seedStaff(t);
+    useActionDb(t.db);
+  });
+  afterAll(async () => {
+    resetActionSession();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    s = await seed(t, staff);
+  });
+
+  describe.each(ACTIONS.map((spec) => ({ name: spec.name, spec })))("$name", ({ spec }) => {
+    it.each(MATRIX.filter((m) => m.spec === spec))("as $caller → $expected", async ({ caller, expected }) => {
+      signInAs(sessionFor(s, caller));
+      const counts = await rowCounts(t.db);
+      const before = await snapshot(t.db);
+
+      const result = await spec.action(spec.input(s) as never);
+
+      expect(currentModuleMock.currentActor).toHaveBeenCalled();
+      if (expected === "ok") {
+        expect(
+          result,
+          JSON.stringify(result, (_k, v) => (typeof v === "bigint" ? `${v}` : v)),
+        ).toMatchObject({
+          ok: true,
+        });
+        if (result.ok && spec.data) expect(result.data).toMatchObject(spec.data(s) as object);
+        if (spec.writes) {
+          // Every mutation audits: the audit log grew.
+          expect((await rowCounts(t.db)).audit_log).toBeGreaterThan(counts.audit_log);
+        } else {
+          expect(await snapshot(t.db)).toEqual(before);
+        }
+        return;
+      }
+      expect(result).toMatchObject({ ok: false, code: expected, fieldErrors: {} });
+      if (!result.ok) expect(result.message).toEqual(expect.any(String));
+      // Refused: not one row inserted, updated or deleted anywhere.
+      expect(await rowCounts(t.db)).toEqual(counts);
+      expect(await snapshot(t.db)).toEqual(before);
+    });
+  });
+
+  // Permission comes before validation: a refused caller learns nothing from the schema.
+  const refusedWithBadInput = MATRIX.filter((m) => m.expected !== "ok");
+  it.each(refusedWithBadInput)(
+    "$name as $caller with invalid input → still $expected",
+    async ({ spec, caller, expected }) => {
+      signInAs(sessionFor(s, caller));
+      const before = await snapshot(t.db);
+      const result = await spec.action({ paymentId: "not-a-uuid", staffId: 42, email: "" } as never);
+      expect(result).toMatchObject({ ok: false, code: expected, fieldErrors: {} });
+      expect(await snapshot(t.db)).toEqual(before);
+    },
+  );
+
+  it("a deleted account's session is signed out too", async () => {
+    const gone = await insertStaff(t.db, "admin", "deleted@paydesk.test");
+    await t.db.delete(staffUsers).where(eq(staffUsers.id, gone.id));
+    signInAs(gone.id);
+    const before = await snapshot(t.db);
+    const result = await createCustomerAction({ email: "x@example.com", name: "X" });
+    expect(result).toMatchObject({ ok: false, code: "unauthenticated" });
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+
+  it("a role change takes effect on the next call, not when the session ends", async () => {
+    const demoted = await insertStaff(t.db, "admin", "demoted@paydesk.test");
+    signInAs(demoted.id);
+    expect(await createCustomerAction({ email: "first@example.com", name: "First" })).toMatchObject({
+      ok: true,
+    });
+    await t.db.update(staffUsers).set({ role: "auditor" }).where(eq(staffUsers.id, demoted.id));
+    const before = await snapshot(t.db);
+    expect(await createCustomerAction({ email: "second@example.com", name: "Second" })).toMatchObject({
+      ok: false,
+      code: "forbidden",
+    });
+    expect(await snapshot(t.db)).toEqual(before);
+  });
+});
+
+describe("the roles table in this test and lib/auth/permissions.ts", () => {
+  it("every permission in the map stands for a row of the table, and every row is used", () => {
+    expect(Object.keys(permissions).sort()).toEqual(Object.keys(PERMISSION_ROWS).sort());
+    const used = new Set(Object.values(PERMISSION_ROWS).map((p) => p.row));
+    expect([...used].sort()).toEqual(Object.keys(ROLES_TABLE).sort());
+  });
+
+  it.each(Object.entries(PERMISSION_ROWS).map(([permission, p]) => ({ permission, ...p })))(
+    "$permission grants exactly what «$row» says",
+    ({ permission, row, accepts }) => {
+      const granted = [...(permissions as Record<string, readonly StaffRole[]>)[permission]!].sort();
+      expect(granted).toEqual(rolesGranted(row, accepts).sort());
+    },
+  );
+
+  it("the matrix covers every exported action of both modules", async () => {
+    const modules = [
+      await import("@/app/(admin)/payments/actions"),
+      await import("@/app/(admin)/staff/actions"),
+      await import("@/app/(admin)/account/actions"),
+    ];
+    const exported = modules.flatMap((m) =>
+      Object.entries(m)
+        .filter(([, v]) => typeof v === "function")
+        .map(([k]) => k),
+    );
+    expect(exported.sort()).toEqual(ACTIONS.map((a) => a.name).sort());
+  });
+});

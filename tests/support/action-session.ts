@@ -1,0 +1,63 @@
+import { vi } from "vitest";
+import type { Db } from "@/db/client";
+import { actorForSession, type SessionActor } from "@/lib/auth/session";
+
+/**
+ * The request seam of server actions, for tests that call actions directly. A test file
+ * replaces `@/lib/auth/current` with `currentModuleMock` (via `vi.mock` with a dynamic
+ * import of this module), then chooses the database and the signed-in account per test:
+ *
+ *   vi.mock("@/lib/auth/current", async () => (await import("../support/action-session")).currentModuleMock);
+ *   useActionDb(t.db); signInAs(admin.id);
+ *
+ * `currentActor` resolves the chosen account exactly as the real one resolves a session's
+ * user id (actorForSession: a disabled or deleted account has no actor), unless a test sets
+ * an explicit actor with `actAs`.
+ */
+interface SessionState {
+  db: Db | null;
+  userId: string | null;
+  actor: SessionActor | null | undefined;
+}
+
+const state: SessionState = { db: null, userId: null, actor: undefined };
+
+export function useActionDb(db: Db): void {
+  state.db = db;
+}
+
+/** The session's user id: resolved through actorForSession on each call, like the app does. */
+export function signInAs(userId: string | null): void {
+  state.userId = userId;
+  state.actor = undefined;
+}
+
+/** A fixed actor, bypassing the account lookup (for wrapper tests with fake verbs). */
+export function actAs(actor: SessionActor | null): void {
+  state.actor = actor;
+  state.userId = null;
+}
+
+export function signOut(): void {
+  signInAs(null);
+}
+
+export function resetActionSession(): void {
+  state.db = null;
+  state.userId = null;
+  state.actor = undefined;
+}
+
+function requireDb(): Db {
+  if (!state.db) throw new Error("action-session: call useActionDb(db) before calling an action");
+  return state.db;
+}
+
+export const currentModuleMock = {
+  appDb: vi.fn(async (): Promise<Db> => requireDb()),
+  currentActor: vi.fn(async (): Promise<SessionActor | null> => {
+    if (state.actor !== undefined) return state.actor;
+    if (!state.userId) return null;
+    return actorForSession(requireDb(), state.userId);
+  }),
+};
