@@ -8,7 +8,7 @@ import { emitEvent } from "../events/emit";
 import { type CreateCustomerInput, createCustomerInput } from "../validation/customer";
 import { parseInput } from "../validation/parse";
 
-const DUPLICATE = "A customer with this email already exists";
+export const CUSTOMER_EXISTS = "A customer with this email already exists";
 
 export async function createCustomer(ctx: ServiceContext, raw: CreateCustomerInput): Promise<Customer> {
   assertCan(ctx, "customer.create");
@@ -20,7 +20,7 @@ export async function createCustomer(ctx: ServiceContext, raw: CreateCustomerInp
         .select({ id: customers.id })
         .from(customers)
         .where(sql`lower(${customers.email}) = ${input.email}`);
-      if (existing) throw ServiceError.field("email", DUPLICATE);
+      if (existing) throw ServiceError.field("email", CUSTOMER_EXISTS);
       const [customer] = await tx
         .insert(customers)
         .values({
@@ -56,7 +56,8 @@ export async function createCustomer(ctx: ServiceContext, raw: CreateCustomerInp
       return customer;
     });
   } catch (err) {
-    if (isUniqueViolation(err, "customers_email_lower_key")) throw ServiceError.field("email", DUPLICATE);
+    if (isUniqueViolation(err, "customers_email_lower_key"))
+      throw ServiceError.field("email", CUSTOMER_EXISTS);
     if (isUniqueViolation(err, "customers_external_ref_key")) {
       throw ServiceError.field("externalRef", "Another customer has this external reference");
     }

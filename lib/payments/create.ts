@@ -44,7 +44,7 @@ interface NewPayment {
   reason: string | null;
 }
 
-const TRIAL_TAKEN = "This customer has already had a trial of this plan";
+export const TRIAL_TAKEN = "This customer has already had a trial of this plan";
 
 /** Records a payment made out of band (manual) or a zero-amount trial, from the web, CLI or seed. */
 export async function createPayment(

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import {
   customers,
@@ -10,11 +10,14 @@ import {
   subscriptions,
 } from "@/db/schema";
 import type { PaymentStatus, SubscriptionStatus } from "@/db/schema/enums";
+import { CUSTOMER_EXISTS } from "../customers/create";
 import { findCustomer } from "../customers/resolve";
 import { formatMinor } from "../money/money";
 import { addDays, extensionStart, replayGrants, statusFor } from "../subscriptions/arithmetic";
 import { grantDaysFor } from "../subscriptions/effects";
+import { hasRunningPaidGrant } from "../subscriptions/grants";
 import { email as emailSchema, isUuid } from "../validation/common";
+import { TRIAL_TAKEN } from "./create";
 import { checkTransition } from "./state-machine";
 
 /**
@@ -62,9 +65,6 @@ export interface PreviewCreateInput {
   grantDays?: number | null;
 }
 
-// Kept word for word in step with createPayment / createCustomer (the preview tests compare them).
-const TRIAL_TAKEN = "This customer has already had a trial of this plan";
-const CUSTOMER_EXISTS = "A customer with this email already exists";
 const NOT_UNTIL_SUCCEEDED = "Nothing changes until the payment succeeds";
 const NO_PLAN = "No plan: the payment does not change any subscription";
 
@@ -90,21 +90,7 @@ async function extension(db: Queryable, t: ExtendTarget, now: Date): Promise<Cre
   const currentEnd = sub?.currentPeriodEnd ?? null;
   const newEnd = addDays(extensionStart(now, currentEnd), t.days);
   // As extendForPayment: a trial is "active" only on top of a paid period still running.
-  let hasPaid = !t.isTrial;
-  if (t.isTrial && sub) {
-    const [paid] = await db
-      .select({ n: sql<number>`count(*)::int` })
-      .from(subscriptionGrants)
-      .where(
-        and(
-          eq(subscriptionGrants.subscriptionId, sub.id),
-          isNull(subscriptionGrants.revokedAt),
-          eq(subscriptionGrants.isTrial, false),
-          gt(subscriptionGrants.periodEnd, now),
-        ),
-      );
-    hasPaid = Number(paid?.n ?? 0) > 0;
-  }
+  const hasPaid = !t.isTrial || (sub ? await hasRunningPaidGrant(db, sub.id, now) : false);
   return {
     kind: "extend",
     customerEmail: t.customerEmail,

@@ -1,10 +1,11 @@
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { type Payment, plans, type Subscription, subscriptionGrants, subscriptions } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { type ServiceContext, step } from "../context";
 import { emitEvent } from "../events/emit";
 import { addDays, extensionStart, replayGrants, statusFor } from "./arithmetic";
+import { hasRunningPaidGrant } from "./grants";
 
 export interface SubscriptionEffect {
   subscriptionId: string;
@@ -93,21 +94,7 @@ export async function extendForPayment(
 
   // A paid grant makes the subscription active; a trial leaves it trialing unless a paid
   // period is still running (one that has already run out does not count).
-  let hasPaid = !isTrial;
-  if (isTrial) {
-    const [paid] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(subscriptionGrants)
-      .where(
-        and(
-          eq(subscriptionGrants.subscriptionId, sub.id),
-          isNull(subscriptionGrants.revokedAt),
-          eq(subscriptionGrants.isTrial, false),
-          gt(subscriptionGrants.periodEnd, now),
-        ),
-      );
-    hasPaid = (paid?.n ?? 0) > 0;
-  }
+  const hasPaid = !isTrial || (await hasRunningPaidGrant(tx, sub.id, now));
   const status = statusFor(periodEnd, now, hasPaid);
   const [updated] = await tx
     .update(subscriptions)
