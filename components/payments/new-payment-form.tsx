@@ -52,6 +52,9 @@ export function NewPaymentForm({
   const form = useForm<FormValues>({
     resolver: zodResolver(createPaymentInput, undefined, { raw: true }),
     mode: "onTouched",
+    // focusFirstInvalid (below) moves focus; react-hook-form's own focusing would then move it
+    // again, to the first invalid field it holds a ref for (never the customer picker).
+    shouldFocusError: false,
     defaultValues: {
       customer: initialCustomer?.id ?? "",
       plan: firstPlan?.code ?? "",

@@ -1,0 +1,180 @@
+import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { expect, type OtherSession, test } from "./support/fixtures";
+import type { Role } from "./support/roles";
+
+// Journey 9: axe on every page, in light and dark theme, failing on serious and critical
+// violations. The same tour saves a 1280×800 screenshot of each page into
+// test-results/screenshots/ for people to look at.
+
+const SCREENSHOTS = path.join(import.meta.dirname, "..", "..", "test-results", "screenshots");
+const THEMES = ["light", "dark"] as const;
+type Theme = (typeof THEMES)[number];
+
+interface Stop {
+  name: string;
+  role: Role | null;
+  /** Navigates and waits until the page (and any dialog it opens) is ready. */
+  open: (session: OtherSession) => Promise<void>;
+}
+
+const STOPS: Stop[] = [
+  {
+    name: "login",
+    role: null,
+    open: async ({ loginPage }) => loginPage.goto(),
+  },
+  {
+    name: "payments",
+    role: "admin",
+    open: async ({ paymentsList }) => {
+      await paymentsList.goto();
+      await expect(paymentsList.rows.first()).toBeVisible();
+    },
+  },
+  {
+    name: "payments-new",
+    role: "admin",
+    open: async ({ newPayment }) => {
+      await newPayment.goto();
+    },
+  },
+  {
+    name: "payments-new-invalid",
+    role: "admin",
+    open: async ({ newPayment }) => {
+      await newPayment.goto();
+      await newPayment.submit.click();
+      await expect(newPayment.fieldError("customer")).toBeVisible();
+      // Focus goes to the first invalid field.
+      await expect(newPayment.customer).toBeFocused();
+    },
+  },
+  {
+    name: "payment-detail",
+    role: "admin",
+    open: async (session) => {
+      await openPendingPayment(session);
+    },
+  },
+  {
+    name: "payment-detail-dialog",
+    role: "admin",
+    open: async (session) => {
+      await openPendingPayment(session);
+      const dialog = await session.paymentDetail.openStatusDialog("Mark succeeded");
+      await settle(session.page);
+      await expect(dialog).toBeVisible();
+    },
+  },
+  {
+    name: "payment-detail-refund-dialog",
+    role: "admin",
+    open: async ({ page, paymentsList, paymentDetail }) => {
+      await paymentsList.goto({ status: "succeeded", kind: "manual" });
+      await paymentsList.rows.first().getByRole("link").first().click();
+      await expect(paymentDetail.heading).toBeVisible();
+      const dialog = await paymentDetail.openRefundDialog();
+      await expect(paymentDetail.dialogEffect(dialog)).toHaveAttribute("data-effect", /.+/);
+      await settle(page);
+    },
+  },
+  {
+    name: "staff",
+    role: "admin",
+    open: async ({ staffPage }) => {
+      await staffPage.goto();
+    },
+  },
+  {
+    name: "account-password",
+    role: "admin",
+    open: async ({ accountPassword }) => {
+      await accountPassword.goto();
+    },
+  },
+  {
+    name: "forbidden",
+    role: "support",
+    open: async ({ page }) => {
+      const response = await page.goto("/staff");
+      expect(response?.status()).toBe(403);
+      await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+    },
+  },
+];
+
+async function openPendingPayment({ paymentsList, paymentDetail }: OtherSession) {
+  await paymentsList.goto({ status: "pending" });
+  await paymentsList.rows.first().getByRole("link").first().click();
+  await expect(paymentDetail.heading).toBeVisible();
+  await expect(paymentDetail.actionButton("Mark succeeded")).toBeVisible();
+}
+
+/** Waits for CSS animations (dialog zoom, fades) to finish so axe sees final colours. */
+async function settle(page: Page) {
+  await page.evaluate(() =>
+    Promise.all(document.getAnimations().map((animation) => animation.finished.catch(() => undefined))),
+  );
+}
+
+function describeViolations(violations: Awaited<ReturnType<AxeBuilder["analyze"]>>["violations"]): string {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .slice(0, 8)
+        .map((n) => `    - ${n.target.join(" ")}\n      ${n.failureSummary?.split("\n").join("\n      ")}`)
+        .join("\n");
+      return `[${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} node(s))\n  ${v.helpUrl}\n${nodes}`;
+    })
+    .join("\n\n");
+}
+
+for (const theme of THEMES) {
+  test.describe(`${theme} theme`, () => {
+    test.use({ colorScheme: theme });
+
+    for (const stop of STOPS) {
+      test(`${stop.name} has no serious accessibility violations`, async ({ openSession }, testInfo) => {
+        const session = await openSession(stop.role);
+        await session.page.addInitScript((value: Theme) => {
+          window.localStorage.setItem("theme", value);
+        }, theme);
+        await stop.open(session);
+        await expect(session.page.locator("html")).toHaveClass(
+          theme === "dark" ? /\bdark\b/ : /^(?!.*\bdark\b)/,
+        );
+        await settle(session.page);
+
+        const results = await new AxeBuilder({ page: session.page })
+          .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+          .analyze();
+        const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+        const minor = results.violations.filter((v) => !blocking.includes(v));
+        if (minor.length > 0) {
+          await testInfo.attach("minor-violations.txt", { body: describeViolations(minor) });
+        }
+
+        await session.page.screenshot({ path: path.join(SCREENSHOTS, `${stop.name}-${theme}.png`) });
+        expect(
+          blocking,
+          `axe found serious or critical violations:\n\n${describeViolations(blocking)}`,
+        ).toEqual([]);
+      });
+    }
+  });
+}
+
+test("the theme toggle switches to dark and back", async ({ openSession }) => {
+  const { page, paymentsList } = await openSession("support");
+  await paymentsList.goto();
+  await page.getByRole("button", { name: "Change theme" }).click();
+  await page.getByRole("menuitemradio", { name: "Dark" }).click();
+  await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  await page.reload();
+  await expect(page.locator("html")).toHaveClass(/\bdark\b/);
+  await page.getByRole("button", { name: "Change theme" }).click();
+  await page.getByRole("menuitemradio", { name: "Light" }).click();
+  await expect(page.locator("html")).not.toHaveClass(/\bdark\b/);
+});

@@ -1,0 +1,48 @@
+/**
+ * The e2e web server: the production build (`next start`) on a fresh embedded database.
+ * Every run starts from an empty data directory, which the app migrates and seeds with
+ * the demo data (3 staff, 50 customers, 300 payments). Builds first when there is no build.
+ *
+ *   npx tsx tests/e2e/support/serve.ts      (Playwright's webServer runs this)
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { E2E_PORT } from "./env";
+
+const root = path.resolve(import.meta.dirname, "../../..");
+const dataDir = path.join(root, ".e2e-data");
+const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+
+const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: "production" };
+// The suite always runs on the embedded database, never on a configured server.
+delete env.DATABASE_URL;
+delete env.PORT;
+
+fs.rmSync(dataDir, { recursive: true, force: true });
+fs.mkdirSync(dataDir, { recursive: true });
+
+if (!fs.existsSync(path.join(root, ".next/BUILD_ID"))) {
+  console.log("e2e: no production build (.next/BUILD_ID), running next build…");
+  const build = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, env, stdio: "inherit" });
+  if (build.status !== 0) {
+    console.error(`e2e: next build failed (exit ${build.status ?? build.signal})`);
+    process.exit(1);
+  }
+}
+
+console.log(`e2e: next start on 127.0.0.1:${E2E_PORT}, DATA_DIR=${path.relative(root, dataDir)}`);
+const server: ChildProcess = spawn(
+  process.execPath,
+  [nextBin, "start", "-p", String(E2E_PORT), "-H", "127.0.0.1"],
+  { cwd: root, env, stdio: "inherit" },
+);
+
+// Playwright stops the web server with a signal; pass it on so next-server closes the
+// embedded database cleanly, and never leave it running behind us.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (server.exitCode === null) server.kill(signal);
+  });
+}
+server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
