@@ -5,14 +5,7 @@ import { useEffect, useId, useState } from "react";
 import { toast } from "sonner";
 import { createCustomerAction, searchCustomersAction } from "@/app/(admin)/payments/actions";
 import { Button } from "@/components/ui/button";
-import {
-  Command,
-  CommandEmpty,
-  CommandGroup,
-  CommandInput,
-  CommandItem,
-  CommandList,
-} from "@/components/ui/command";
+import { Command, CommandGroup, CommandInput, CommandItem, CommandList } from "@/components/ui/command";
 import {
   Dialog,
   DialogContent,
@@ -112,8 +105,11 @@ export function CustomerPicker({
                   <Loader2 className="size-4 animate-spin" aria-hidden /> Searching…
                 </div>
               ) : null}
-              {!loading && query.trim().length >= 2 ? (
-                <CommandEmpty>No customer matches “{query.trim()}”.</CommandEmpty>
+              {!loading && query.trim().length >= 2 && results.length === 0 ? (
+                // cmdk's own empty state never shows: the "New customer" item is always listed.
+                <p className="px-3 py-2 text-sm text-muted-foreground" role="status">
+                  No customer matches “{query.trim()}”.
+                </p>
               ) : null}
               {results.length > 0 ? (
                 <CommandGroup heading="Customers">

@@ -56,6 +56,12 @@ export function EffectPreviewNote({
     );
   }
   const extend = preview.kind === "extend";
+  // A revocation moves the end by what the remaining grants say, which is not always the
+  // revoked grant's own days (a later payment stacked on top keeps its days): show the move.
+  const shift =
+    extend || !preview.currentEnd
+      ? preview.days
+      : Math.max(Math.round((preview.currentEnd.getTime() - preview.newEnd.getTime()) / 86_400_000), 0);
   const expired = preview.newEnd.getTime() <= Date.now();
   return (
     <div
@@ -80,7 +86,7 @@ export function EffectPreviewNote({
           {fmt.date(preview.newEnd)}
         </time>{" "}
         ({extend ? "+" : "−"}
-        {preview.days} {preview.days === 1 ? "day" : "days"}){!extend && expired ? ": access ends now" : ""}
+        {shift} {shift === 1 ? "day" : "days"}){!extend && expired ? ": access ends now" : ""}
         {preview.currentEnd ? (
           <span className="text-muted-foreground"> · now until {fmt.date(preview.currentEnd)}</span>
         ) : null}

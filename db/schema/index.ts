@@ -5,6 +5,7 @@ export * from "./events";
 export * from "./payments";
 export * from "./plans";
 export * from "./rate-limits";
+export * from "./sessions";
 export * from "./staff";
 export * from "./subscriptions";
 export * from "./webhooks";

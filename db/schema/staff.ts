@@ -17,6 +17,8 @@ export const staffUsers = pgTable(
     failedLoginCount: integer("failed_login_count").notNull().default(0),
     lockedUntil: ts("locked_until"),
     lastLoginAt: ts("last_login_at"),
+    /** Sessions signed in before this instant are refused (sign-out, disable, password reset). */
+    sessionsValidAfter: ts("sessions_valid_after"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },

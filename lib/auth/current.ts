@@ -12,5 +12,8 @@ export async function appDb(): Promise<Db> {
 export async function currentActor(): Promise<SessionActor | null> {
   const session = await auth();
   if (!session?.user?.id) return null;
-  return actorForSession(await appDb(), session.user.id);
+  return actorForSession(await appDb(), session.user.id, {
+    signedInAt: session.signedInAt ?? 0,
+    sessionId: session.sessionId || null,
+  });
 }

@@ -3,18 +3,20 @@ import Credentials from "next-auth/providers/credentials";
 import type { StaffRole } from "@/db/schema/enums";
 import { requestMetaFrom } from "./request";
 import { authSecret } from "./secret";
+import { SESSION_SECONDS } from "./session-length";
 
 declare module "next-auth" {
   interface Session {
     user: { id: string; role: StaffRole } & DefaultSession["user"];
+    /** When the session began (ms since the epoch). */
+    signedInAt: number;
+    /** This session's id (a uuid), recorded when it is signed out. */
+    sessionId: string;
   }
   interface User {
     role?: StaffRole;
   }
 }
-
-/** Sessions end 8 hours after sign-in, however active they are. */
-export const SESSION_SECONDS = 8 * 60 * 60;
 
 /** Carries the reason to the sign-in form; the codes never reveal whether an email exists. */
 class SignInRefused extends CredentialsSignin {
@@ -32,6 +34,14 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
   session: { strategy: "jwt", maxAge: SESSION_SECONDS },
   jwt: { maxAge: SESSION_SECONDS },
   pages: { signIn: "/login" },
+  logger: {
+    // A refused sign-in is expected and audited; a stack trace per wrong password is noise.
+    error(error) {
+      if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin")
+        return;
+      console.error("[auth]", error);
+    },
+  },
   providers: [
     Credentials({
       credentials: {
@@ -56,16 +66,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       if (user) {
         token.sub = user.id;
         token.role = user.role;
-        token.signedInAt = Math.floor(Date.now() / 1000);
+        // Milliseconds: compared with the account's sessionsValidAfter (a sign-in in the same
+        // second as a sign-out must still count as after it).
+        token.signedInAt = Date.now();
+        // Names this session, so signing out can end it (and only it) on the server.
+        token.sid = crypto.randomUUID();
       }
       // next-auth re-issues the cookie on activity; the absolute limit is ours to keep.
       const signedInAt = typeof token.signedInAt === "number" ? token.signedInAt : 0;
-      if (Date.now() / 1000 - signedInAt > SESSION_SECONDS) return null;
+      if (Date.now() - signedInAt > SESSION_SECONDS * 1000) return null;
       return token;
     },
     session({ session, token }) {
       session.user.id = token.sub ?? "";
       session.user.role = token.role as StaffRole;
+      session.signedInAt = typeof token.signedInAt === "number" ? token.signedInAt : 0;
+      session.sessionId = typeof token.sid === "string" ? token.sid : "";
       return session;
     },
   },
@@ -87,6 +103,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
           name: token.name ?? token.email,
           role: token.role as StaffRole,
         },
+        typeof token.sid === "string" ? token.sid : null,
         await currentRequestMeta(),
       );
     },

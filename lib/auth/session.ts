@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { staffUsers } from "@/db/schema";
+import { endedSessions, staffUsers } from "@/db/schema";
 import type { Actor } from "../context";
+import { isUuid } from "../validation/common";
 
 export type StaffActor = Extract<Actor, { type: "staff" }>;
 
@@ -16,6 +17,8 @@ export type SessionActor = StaffActor & { mustChangePassword: boolean };
 export async function actorForSession(
   db: Db,
   userId: string | null | undefined,
+  /** The session's start (ms) and id; null skips those checks (tests acting as an account). */
+  session: { signedInAt: number; sessionId: string | null } | null = null,
 ): Promise<SessionActor | null> {
   if (!userId) return null;
   const [user] = await db
@@ -26,10 +29,23 @@ export async function actorForSession(
       role: staffUsers.role,
       disabled: staffUsers.disabled,
       mustChangePassword: staffUsers.mustChangePassword,
+      sessionsValidAfter: staffUsers.sessionsValidAfter,
     })
     .from(staffUsers)
     .where(eq(staffUsers.id, userId));
   if (!user || user.disabled) return null;
+  // Disabled or password reset since this session began, or this session signed out: the
+  // cookie is void even if someone kept a copy.
+  if (session && user.sessionsValidAfter && session.signedInAt < user.sessionsValidAfter.getTime()) {
+    return null;
+  }
+  if (session?.sessionId && isUuid(session.sessionId)) {
+    const [ended] = await db
+      .select({ id: endedSessions.sessionId })
+      .from(endedSessions)
+      .where(eq(endedSessions.sessionId, session.sessionId));
+    if (ended) return null;
+  }
   return {
     type: "staff",
     id: user.id,

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { eq, lt, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { staffUsers } from "@/db/schema";
+import { endedSessions, staffUsers } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
 import { appendAudit } from "../audit/append";
 import type { Actor, ServiceContext } from "../context";
 import { hashPassword, verifyPassword } from "../staff/password";
+import { isUuid } from "../validation/common";
 import { LOCKOUT_SECONDS, MAX_CONSECUTIVE_FAILURES, signInLimiters } from "./rate-limit";
+import { SESSION_MAX_MS } from "./session-length";
 
 export interface SignedInUser {
   id: string;
@@ -245,10 +247,31 @@ async function countAddressFailure(
 }
 
 /** Audits a sign-out; the session itself lives in the browser's cookie. */
-export async function recordSignOut(db: Db, user: SignedInUser, request: SignInRequest): Promise<void> {
+/**
+ * Ends this session on the server and audits the sign-out. The session is a signed cookie the
+ * server cannot take back, so its id is recorded and refused from now on: a copy of the
+ * cookie is worth nothing after sign-out. The account's other sessions (other browsers) stay.
+ */
+export async function recordSignOut(
+  db: Db,
+  user: SignedInUser,
+  sessionId: string | null,
+  request: SignInRequest,
+): Promise<void> {
   const actor: Actor = { type: "staff", ...user };
-  await db.transaction((tx) =>
-    appendAudit(
+  const now = request.now ?? new Date();
+  await db.transaction(async (tx) => {
+    if (sessionId && isUuid(sessionId)) {
+      await tx
+        .insert(endedSessions)
+        .values({ sessionId, staffId: user.id, endedAt: now })
+        .onConflictDoNothing();
+      // Sessions last 8 hours at most: older records refuse nothing any more.
+      await tx
+        .delete(endedSessions)
+        .where(lt(endedSessions.endedAt, new Date(now.getTime() - SESSION_MAX_MS)));
+    }
+    await appendAudit(
       tx,
       {
         actor,
@@ -258,6 +281,6 @@ export async function recordSignOut(db: Db, user: SignedInUser, request: SignInR
         userAgent: request.userAgent,
       },
       { action: "staff.sign_out", entityType: "staff", entityId: user.id },
-    ),
-  );
+    );
+  });
 }

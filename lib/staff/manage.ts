@@ -115,7 +115,8 @@ export async function setStaffDisabled(
       .update(staffUsers)
       .set(
         input.disabled
-          ? { disabled: true, updatedAt: now }
+          ? // Its sessions end for good: enabling it again later does not revive them.
+            { disabled: true, sessionsValidAfter: now, updatedAt: now }
           : { disabled: false, failedLoginCount: 0, lockedUntil: null, updatedAt: now },
       )
       .where(eq(staffUsers.id, before.id))
@@ -163,7 +164,15 @@ export async function resetStaffPassword(
     const before = await lockStaff(tx, staffId);
     const [user] = await tx
       .update(staffUsers)
-      .set({ passwordHash, mustChangePassword: true, failedLoginCount: 0, lockedUntil: null, updatedAt: now })
+      .set({
+        passwordHash,
+        mustChangePassword: true,
+        failedLoginCount: 0,
+        lockedUntil: null,
+        // Whoever held the old password may still hold a session: end them all.
+        sessionsValidAfter: now,
+        updatedAt: now,
+      })
       .where(eq(staffUsers.id, before.id))
       .returning({ id: staffUsers.id });
     if (!user) throw new Error("staff update lost");

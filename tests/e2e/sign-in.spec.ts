@@ -9,11 +9,15 @@ test.describe("sign-in and sign-out", () => {
     page,
     loginPage,
     paymentsList,
+    playwright,
   }) => {
     await loginPage.goto();
     await loginPage.signInSuccessfully(demoEmail("admin"), DEMO_PASSWORD);
     await expect(page).toHaveURL(/\/payments$/);
     await expect(paymentsList.heading).toBeVisible();
+
+    const session = (await page.context().cookies()).find((c) => /authjs\.session-token$/.test(c.name));
+    expect(session, "session cookie after sign-in").toBeTruthy();
 
     await page.getByRole("button", { name: /^Account menu for / }).click();
     const menu = page.getByRole("menu");
@@ -28,6 +32,16 @@ test.describe("sign-in and sign-out", () => {
     await page.goto("/payments");
     await expect(page).toHaveURL(/\/login\?callbackUrl=%2Fpayments$/);
     await expect(loginPage.submit).toBeVisible();
+
+    // A copy of the signed-out cookie is refused by the server, not only dropped by the browser.
+    const replay = await playwright.request.newContext();
+    const answer = await replay.get("/payments", {
+      headers: { cookie: `${session!.name}=${session!.value}` },
+      maxRedirects: 0,
+    });
+    expect(answer.status()).toBe(307);
+    expect(answer.headers().location).toMatch(/\/login/);
+    await replay.dispose();
   });
 
   test("a request still in flight at sign-out cannot bring the session back", async ({
