@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Db } from "@/db/client";
 import type { StaffRole } from "@/db/schema/enums";
-import { type Permission, roleCan } from "./auth/permissions";
+import { type Permission, permissionLabels, roleCan } from "./auth/permissions";
 import { ServiceError } from "./errors";
 
 export type Actor =
@@ -57,7 +57,7 @@ export function actorCan(actor: Actor, permission: Permission): boolean {
 export function assertCan(ctx: ServiceContext, permission: Permission): void {
   if (!actorCan(ctx.actor, permission)) {
     const who = ctx.actor.type === "staff" ? `${ctx.actor.email} (${ctx.actor.role})` : ctx.actor.id;
-    throw new ServiceError("forbidden", `${who} is not allowed to ${permission.replace(".", ": ")}`);
+    throw new ServiceError("forbidden", `${who} is not allowed to ${permissionLabels[permission]}`);
   }
 }
 

@@ -5,7 +5,7 @@ import type { ServiceContext } from "../context";
 import { isServiceError, type ServiceErrorCode } from "../errors";
 import { fieldErrorsOf } from "../validation/common";
 import { appDb, currentActor } from "./current";
-import { type Permission, roleCan } from "./permissions";
+import { type Permission, permissionLabels, roleCan } from "./permissions";
 import { currentRequestMeta } from "./request";
 
 export type ActionErrorCode = ServiceErrorCode | "unauthenticated" | "internal";
@@ -49,7 +49,7 @@ export function defineAction<S extends z.ZodType, T>(definition: ActionDefinitio
       if (!roleCan(actor.role, definition.permission)) {
         return failure(
           "forbidden",
-          `Your role (${actor.role}) is not allowed to ${describePermission(definition.permission)}.`,
+          `Your role (${actor.role}) is not allowed to ${permissionLabels[definition.permission]}.`,
         );
       }
       const parsed = definition.input.safeParse(raw);
@@ -84,9 +84,4 @@ function failure(
 function firstMessage(fieldErrors: Record<string, string[]>): string | undefined {
   const entries = Object.values(fieldErrors);
   return entries.length === 1 ? entries[0]?.[0] : undefined;
-}
-
-function describePermission(permission: Permission): string {
-  const [entity, verb] = permission.split(".") as [string, string];
-  return `${verb.replace("_", " ")} ${entity === "staff" ? "staff accounts" : `${entity}s`}`;
 }

@@ -24,6 +24,25 @@ export const permissions = {
 
 export type Permission = keyof typeof permissions;
 
+/** What each permission lets one do, for refusals people read ("… is not allowed to refund payments"). */
+export const permissionLabels: Record<Permission, string> = {
+  "payment.view": "view payments",
+  "payment.create": "create payments",
+  "payment.update": "edit payments",
+  "payment.change_status": "change the status of payments",
+  "payment.refund": "refund payments",
+  "customer.view": "view customers",
+  "customer.create": "create customers",
+  "subscription.view": "view subscriptions",
+  "webhook.view": "view webhook events",
+  "webhook.replay": "replay webhook events",
+  "audit.view": "view the audit log",
+  "audit.view_own": "view their own audit entries",
+  "audit.export": "export the audit log",
+  "staff.manage": "manage staff accounts",
+  "account.change_own_password": "change their password",
+};
+
 export function roleCan(role: StaffRole, permission: Permission): boolean {
   return (permissions[permission] as readonly StaffRole[]).includes(role);
 }
