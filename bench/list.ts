@@ -39,18 +39,11 @@ import { ensurePlans } from "@/lib/plans/seed-plans";
 import { createStaff } from "@/lib/staff/create";
 import { hashPassword } from "@/lib/staff/password";
 import { type PaymentListQuery, parsePaymentListQuery } from "@/lib/validation/payment-list";
+import { intEnv, quiet, redact, table, withDatabase } from "./lib/common";
 import { type LatencySummary, round, summarize } from "./lib/stats";
 
 // ---------------------------------------------------------------------------------------
 // Configuration
-
-function intEnv(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-}
 
 const args = new Set(process.argv.slice(2));
 for (const a of args) {
@@ -80,20 +73,6 @@ const BENCH_ADMIN_EMAIL = "bench-admin@paydesk.test";
 /** Known so that a later run (and a person) can sign in as the bench admin; bench databases only. */
 const BENCH_ADMIN_PASSWORD = "bench-list-password-1";
 
-const quiet = { onnotice: () => {} };
-
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return `${u.host}${u.pathname}`;
-}
-
 const DB_NAME = decodeURIComponent(new URL(BENCH_URL).pathname.slice(1));
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME)) {
   throw new Error(`the bench database name "${DB_NAME}" is not a plain identifier`);
@@ -101,15 +80,6 @@ if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME)) {
 
 // ---------------------------------------------------------------------------------------
 // Output helpers
-
-function table(headers: string[], rows: (string | number)[][], alignLeft = 1): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].map((l) => `  ${l}`).join("\n");
-}
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

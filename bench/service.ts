@@ -38,18 +38,11 @@ import { changePaymentStatus } from "@/lib/payments/change-status";
 import { checkTransition } from "@/lib/payments/state-machine";
 import { ensurePlans } from "@/lib/plans/seed-plans";
 import { addDays, extensionStart, statusFor } from "@/lib/subscriptions/arithmetic";
+import { intEnv, quiet, redact, table, withDatabase } from "./lib/common";
 import { type LatencySummary, round, summarize } from "./lib/stats";
 
 // ---------------------------------------------------------------------------------------
 // Configuration
-
-function intEnv(name: string, fallback: number, min = 0): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return n;
-}
 
 function concurrencyEnv(): number[] {
   const raw = process.env.BENCH_CONCURRENCY || "1,8";
@@ -86,20 +79,7 @@ const PERIOD_DAYS = 30;
 
 if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME)) throw new Error(`BENCH_DB_NAME is not a plain identifier`);
 
-function withDatabase(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  return u.toString();
-}
-
-function redact(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = "***";
-  return `${u.host}${u.pathname}`;
-}
-
 const BENCH_URL = withDatabase(BASE_URL, DB_NAME);
-const quiet = { onnotice: () => {} };
 
 // ---------------------------------------------------------------------------------------
 // Fixture: plans, one admin, customers with a running subscription, pending payments
@@ -776,15 +756,6 @@ async function profile(raw: postgres.Sql, fx: Fixture, impl: Impl): Promise<Prof
 
 // ---------------------------------------------------------------------------------------
 // Output
-
-function table(headers: string[], rows: (string | number)[][], alignLeft = 1): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) =>
-    r.map((c, i) => (i < alignLeft ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
-  const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  return [line(cells[0]!), rule, ...cells.slice(1).map(line)].map((l) => `  ${l}`).join("\n");
-}
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
 

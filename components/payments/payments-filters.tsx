@@ -13,7 +13,7 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { paymentKinds, paymentProviders, paymentStatuses } from "@/db/schema/enums";
-import type { PaymentListQuery } from "@/lib/validation/payment-list";
+import { hasToolbarFilters, type PaymentListQuery } from "@/lib/validation/payment-list";
 import { KIND_LABEL, PROVIDER_LABEL } from "./labels";
 import { STATUS_LABEL } from "./status-badge";
 
@@ -28,9 +28,7 @@ export function PaymentsFilters({
   onChange: Update;
   children?: ReactNode;
 }) {
-  const active =
-    query.status.length + query.kind.length + query.provider.length + query.currency.length > 0 ||
-    Boolean(query.from || query.to || query.min || query.max || query.q);
+  const active = hasToolbarFilters(query);
   return (
     <section className="space-y-2" aria-label="Filter payments">
       <div className="flex flex-wrap items-center gap-2">

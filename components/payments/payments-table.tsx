@@ -12,7 +12,7 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { NativeSelect } from "@/components/ui/native-select";
 import type { PaymentListRow } from "@/lib/payments/list";
-import { type PaymentListQuery, paymentListSizes } from "@/lib/validation/payment-list";
+import { hasToolbarFilters, type PaymentListQuery, paymentListSizes } from "@/lib/validation/payment-list";
 import { KIND_LABEL, METHOD_LABEL, PROVIDER_LABEL } from "./labels";
 import { PaymentsFilters } from "./payments-filters";
 import { StatusBadge } from "./status-badge";
@@ -139,9 +139,7 @@ export function PaymentsTable({
 
   const hiddenSet = new Set(hidden);
   const visibility = Object.fromEntries(PAYMENT_COLUMNS.map((c) => [c.id, !hiddenSet.has(c.id)]));
-  const filtered =
-    query.status.length + query.kind.length + query.provider.length + query.currency.length > 0 ||
-    Boolean(query.from || query.to || query.min || query.max || query.q || query.customer);
+  const filtered = hasToolbarFilters(query) || query.customer !== null;
 
   return (
     <div className="space-y-3">

@@ -12,12 +12,13 @@ import {
 import type { PaymentStatus, SubscriptionStatus } from "@/db/schema/enums";
 import { CUSTOMER_EXISTS } from "../customers/create";
 import { findCustomer } from "../customers/resolve";
-import { formatMinor } from "../money/money";
+import { parseAmount } from "../money/money";
 import { addDays, extensionStart, replayGrants, statusFor } from "../subscriptions/arithmetic";
 import { grantDaysFor } from "../subscriptions/effects";
 import { hasRunningPaidGrant } from "../subscriptions/grants";
 import { email as emailSchema, isUuid } from "../validation/common";
 import { TRIAL_TAKEN } from "./create";
+import { planRefund } from "./refund-rule";
 import { checkTransition } from "./state-machine";
 
 /**
@@ -264,8 +265,10 @@ export async function previewTransitionEffect(
 }
 
 export interface PreviewRefundInput {
-  /** Minor units; null refunds everything that is left. */
-  amountMinor: bigint | null;
+  /** Minor units; null (or absent) refunds everything that is left. */
+  amountMinor?: bigint | null;
+  /** Or the amount as typed: a decimal in the payment's currency, parsed as the refund verb parses it. */
+  amount?: string | null;
   revokeAccess: boolean;
 }
 
@@ -278,22 +281,14 @@ export async function previewRefundEffect(
 ): Promise<EffectPreview> {
   const payment = await loadPayment(db, paymentId);
   if (!payment) return noPayment(paymentId);
-  if (payment.amountMinor === 0n) {
-    return refused("_form", "A zero-amount payment has nothing to refund: void the trial instead");
+  let requested = input.amountMinor ?? null;
+  if (input.amount?.trim() && payment.amountMinor !== 0n) {
+    const parsed = parseAmount(input.amount, payment.currency);
+    if (!parsed.ok) return refused("amount", parsed.error);
+    requested = parsed.minor;
   }
-  const remaining = payment.amountMinor - payment.refundedMinor;
-  const amountMinor = input.amountMinor ?? remaining;
-  const target: PaymentStatus =
-    payment.refundedMinor + amountMinor === payment.amountMinor ? "refunded" : "partially_refunded";
-  const check = checkTransition(payment.status, target, "refund", payment.amountMinor);
-  if (!check.ok) return refused("_form", check.reason);
-  if (amountMinor <= 0n) return refused("amount", "Refund amount must be positive");
-  if (amountMinor > remaining) {
-    return refused(
-      "amount",
-      `At most ${formatMinor(remaining, payment.currency)} ${payment.currency} is left to refund`,
-    );
-  }
-  if (target === "refunded" || input.revokeAccess) return revocation(db, payment, now);
+  const plan = planRefund(payment, requested);
+  if (!plan.ok) return refused(plan.field, plan.message);
+  if (plan.target === "refunded" || input.revokeAccess) return revocation(db, payment, now);
   return none("Access stays: a partial refund keeps the grant");
 }

@@ -5,13 +5,13 @@ import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../cont
 import { isUniqueViolation } from "../db-errors";
 import { ServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
-import { formatMinor, parseAmount } from "../money/money";
+import { parseAmount } from "../money/money";
 import { revokeForPayment, type SubscriptionEffect } from "../subscriptions/effects";
 import { parseInput } from "../validation/parse";
 import { type RefundInput, refundInput } from "../validation/payment";
 import { lockPayment } from "./lock";
+import { planRefund } from "./refund-rule";
 import { paymentSnapshot } from "./snapshot";
-import { checkTransition } from "./state-machine";
 
 export interface RefundResult {
   payment: Payment;
@@ -40,30 +40,20 @@ export async function refundPayment(
   try {
     return await ctx.db.transaction(async (tx) => {
       const before = await lockPayment(tx, input.paymentId);
-      if (before.amountMinor === 0n) {
-        throw new ServiceError(
-          "invalid_transition",
-          "A zero-amount payment has nothing to refund: void the trial instead",
-        );
-      }
-      const remaining = before.amountMinor - before.refundedMinor;
-      let amountMinor = remaining;
-      if (input.amount) {
+      let requested: bigint | null = null;
+      // A zero-amount payment is refused as such, before its amount is looked at.
+      if (input.amount && before.amountMinor !== 0n) {
         const parsed = parseAmount(input.amount, before.currency);
         if (!parsed.ok) throw ServiceError.field("amount", parsed.error);
-        amountMinor = parsed.minor;
+        requested = parsed.minor;
       }
-      const target =
-        before.refundedMinor + amountMinor === before.amountMinor ? "refunded" : "partially_refunded";
-      const check = checkTransition(before.status, target, "refund", before.amountMinor);
-      if (!check.ok) throw new ServiceError("invalid_transition", check.reason);
-      if (amountMinor <= 0n) throw ServiceError.field("amount", "Refund amount must be positive");
-      if (amountMinor > remaining) {
-        throw ServiceError.field(
-          "amount",
-          `At most ${formatMinor(remaining, before.currency)} ${before.currency} is left to refund`,
-        );
+      const plan = planRefund(before, requested);
+      if (!plan.ok) {
+        throw plan.field === "amount"
+          ? ServiceError.field("amount", plan.message)
+          : new ServiceError("invalid_transition", plan.message);
       }
+      const { amountMinor, target } = plan;
       if (before.provider !== "manual" && !options.providerRefundId) {
         // The provider holds the money: it must accept the refund before anything changes here.
         throw new ServiceError(

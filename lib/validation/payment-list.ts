@@ -222,3 +222,11 @@ export function searchParamsRecord(params: URLSearchParams): PaymentListSearchPa
   }
   return out;
 }
+
+/** Whether any of the toolbar's filters is set (the customer filter comes from a link, not the toolbar). */
+export function hasToolbarFilters(query: PaymentListQuery): boolean {
+  return (
+    query.status.length + query.kind.length + query.provider.length + query.currency.length > 0 ||
+    Boolean(query.from || query.to || query.min || query.max || query.q)
+  );
+}

@@ -381,6 +381,27 @@ describe("effect previews equal what the verbs then do", () => {
     });
   });
 
+  it("an amount as typed is parsed as the refund verb parses it", async () => {
+    const { paymentId } = await paid();
+    const typed = (amount: string) =>
+      previewRefundEffect(t.db, paymentId, { amount, revokeAccess: false }, clock.now());
+    for (const amount of ["12.345", "abc", "-1"]) {
+      const err = await refundPayment(ctx, { paymentId, amount, reason: "preview test" }).catch(
+        (e: ServiceError) => e,
+      );
+      expect(await typed(amount)).toEqual({
+        kind: "refused",
+        field: "amount",
+        message: (err as ServiceError).message,
+      });
+    }
+    expect(await typed("100.00")).toEqual({
+      kind: "none",
+      reason: "Access stays: a partial refund keeps the grant",
+    });
+    expect(await typed("599.00")).toMatchObject({ kind: "revoke", days: 30 });
+  });
+
   it("voiding a trial revokes it; on top of a paid period the paid days stay", async () => {
     const tr = await trial();
     clock.advanceDays(1);

@@ -7,16 +7,9 @@ import { defineAction } from "@/lib/auth/action";
 import { nowOf } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { searchCustomers } from "@/lib/customers/search";
-import { parseAmount } from "@/lib/money/money";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
-import {
-  type EffectPreview,
-  previewCreateEffect,
-  previewRefundEffect,
-  previewTransitionEffect,
-} from "@/lib/payments/preview";
-import { getPaymentDetail } from "@/lib/payments/queries";
+import { previewCreateEffect, previewRefundEffect, previewTransitionEffect } from "@/lib/payments/preview";
 import { refundPayment } from "@/lib/payments/refund";
 import { updatePayment } from "@/lib/payments/update";
 import { createCustomerInput } from "@/lib/validation/customer";
@@ -127,19 +120,11 @@ export const previewRefundAction = defineAction({
     amount: z.string().max(40).nullable(),
     revokeAccess: z.boolean(),
   }),
-  async run(ctx, input): Promise<EffectPreview> {
-    let amountMinor: bigint | null = null;
-    if (input.amount?.trim()) {
-      const { payment } = await getPaymentDetail(ctx.db, input.paymentId);
-      const parsed = parseAmount(input.amount, payment.currency);
-      if (!parsed.ok) return { kind: "refused", field: "amount", message: parsed.error };
-      amountMinor = parsed.minor;
-    }
-    return previewRefundEffect(
+  run: (ctx, input) =>
+    previewRefundEffect(
       ctx.db,
       input.paymentId,
-      { amountMinor, revokeAccess: input.revokeAccess },
+      { amount: input.amount, revokeAccess: input.revokeAccess },
       nowOf(ctx),
-    );
-  },
+    ),
 });

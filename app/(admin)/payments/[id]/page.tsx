@@ -13,6 +13,7 @@ import { roleCan } from "@/lib/auth/permissions";
 import { isServiceError } from "@/lib/errors";
 import { formatMinor } from "@/lib/money/money";
 import { getPaymentDetail } from "@/lib/payments/queries";
+import { planRefund } from "@/lib/payments/refund-rule";
 import { manualTargets } from "@/lib/payments/state-machine";
 import { getPaymentTimeline } from "@/lib/payments/timeline";
 import { getCustomerSubscriptions } from "@/lib/subscriptions/queries";
@@ -39,8 +40,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
   const subscription = plan ? (subs?.subscriptions.find((s) => s.plan.code === plan.code) ?? null) : null;
 
   const remainingMinor = payment.amountMinor - payment.refundedMinor;
-  const refundable =
-    (payment.status === "succeeded" || payment.status === "partially_refunded") && remainingMinor > 0n;
+  const refundable = planRefund(payment, null).ok;
   const targets = roleCan(actor.role, "payment.change_status")
     ? manualTargets(payment.status, payment.amountMinor)
     : [];

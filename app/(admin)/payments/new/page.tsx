@@ -1,10 +1,9 @@
-import { asc, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { NewPaymentForm } from "@/components/payments/new-payment-form";
-import { plans } from "@/db/schema";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { findCustomer } from "@/lib/customers/resolve";
+import { listActivePlans } from "@/lib/plans/queries";
 
 export const metadata: Metadata = { title: "New payment" };
 export const dynamic = "force-dynamic";
@@ -17,18 +16,7 @@ export default async function NewPaymentPage({
   await requirePageActor("payment.create");
   const params = await searchParams;
   const db = await appDb();
-  const planRows = await db
-    .select({
-      code: plans.code,
-      name: plans.name,
-      priceMinor: plans.priceMinor,
-      currency: plans.currency,
-      periodDays: plans.periodDays,
-      trialDays: plans.trialDays,
-    })
-    .from(plans)
-    .where(eq(plans.active, true))
-    .orderBy(asc(plans.priceMinor));
+  const planRows = await listActivePlans(db);
   const customer = typeof params.customer === "string" ? await findCustomer(db, params.customer) : null;
 
   return (
