@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { ts } from "./columns";
 
@@ -33,9 +34,15 @@ export const auditLog = pgTable(
   (t) => [
     unique("audit_log_chain_position_key").on(t.chainKey, t.chainSeq),
     index("audit_log_occurred_idx").on(t.occurredAt.desc(), t.id.desc()),
-    index("audit_log_entity_idx").on(t.entityType, t.entityId, t.occurredAt.desc()),
-    index("audit_log_actor_idx").on(t.actorId, t.occurredAt.desc()),
-    index("audit_log_action_idx").on(t.action, t.occurredAt.desc()),
+    // Every filter index ends in the list's order (occurred_at desc, id desc), so a filtered
+    // page is read in order from its index, ties included (lib/audit/list.ts).
+    index("audit_log_entity_idx").on(t.entityType, t.entityId, t.occurredAt.desc(), t.id.desc()),
+    index("audit_log_actor_idx").on(t.actorId, t.occurredAt.desc(), t.id.desc()),
+    // Someone's entries of one kind (an auditor's "what did X refund", support's own view
+    // filtered by action): without it, counting them intersects two large index ranges.
+    index("audit_log_actor_action_idx").on(t.actorId, t.action, t.occurredAt.desc(), t.id.desc()),
+    index("audit_log_actor_email_idx").on(sql`lower(${t.actorEmail})`, t.occurredAt.desc(), t.id.desc()),
+    index("audit_log_action_idx").on(t.action, t.occurredAt.desc(), t.id.desc()),
   ],
 );
 

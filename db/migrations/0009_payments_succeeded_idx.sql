@@ -1,0 +1,1 @@
+CREATE INDEX "payments_succeeded_idx" ON "payments" USING btree ("succeeded_at") WHERE "payments"."succeeded_at" is not null;
