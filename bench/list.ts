@@ -21,25 +21,28 @@
  * of the filtered cases, default "olga", a first name), BENCH_STRICT=1 (exit 2 when a
  * target is missed). `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of each case's query.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { sql as dsql } from "drizzle-orm";
 import postgres from "postgres";
 import { type DatabaseHandle, drizzleOverPostgres, openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
-import { staffUsers } from "@/db/schema";
-import { systemContext } from "@/lib/context";
 import { countPaymentsCapped, listPaymentsPage } from "@/lib/payments/list";
 import { ensurePlans } from "@/lib/plans/seed-plans";
-import { createStaff } from "@/lib/staff/create";
-import { hashPassword } from "@/lib/staff/password";
 import { type PaymentListQuery, parsePaymentListQuery } from "@/lib/validation/payment-list";
-import { intEnv, quiet, redact, table, withDatabase } from "./lib/common";
+import { intEnv, quiet, redact, table } from "./lib/common";
+import { fillCustomers } from "./lib/customers";
+import { databaseName, ensureDatabase, inParallel } from "./lib/database";
+import {
+  BENCH_ADMIN_EMAIL,
+  type CookieJar,
+  ensureBenchAdmin,
+  freePort,
+  hasProductionBuild,
+  signIn,
+  startServer,
+  stopServer,
+  waitForHealth,
+} from "./lib/server";
 import { type LatencySummary, round, summarize } from "./lib/stats";
 
 // ---------------------------------------------------------------------------------------
@@ -69,14 +72,8 @@ const DEEP_ROWS = 10_000;
 const DB_TARGET_P95_MS = 30;
 const HTTP_TARGET_P95_MS = 150;
 
-const BENCH_ADMIN_EMAIL = "bench-admin@paydesk.test";
-/** Known so that a later run (and a person) can sign in as the bench admin; bench databases only. */
-const BENCH_ADMIN_PASSWORD = "bench-list-password-1";
-
-const DB_NAME = decodeURIComponent(new URL(BENCH_URL).pathname.slice(1));
-if (!/^[a-z_][a-z0-9_]{0,62}$/.test(DB_NAME)) {
-  throw new Error(`the bench database name "${DB_NAME}" is not a plain identifier`);
-}
+// Fails early on a name that could not go into `create database` unquoted.
+databaseName(BENCH_URL);
 
 // ---------------------------------------------------------------------------------------
 // Output helpers
@@ -86,55 +83,6 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 // ---------------------------------------------------------------------------------------
 // Database: create, migrate, fill
-
-async function ensureDatabase(): Promise<boolean> {
-  const admin = postgres(withDatabase(BENCH_URL, "postgres"), { max: 1, ...quiet });
-  try {
-    const [found] = await admin`select 1 as one from pg_database where datname = ${DB_NAME}`;
-    if (found) return false;
-    await admin.unsafe(`create database "${DB_NAME}"`);
-    return true;
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-}
-
-// biome-ignore format: a table of names
-const FIRST_NAMES = [
-  "Anna", "Olga", "Elena", "Maria", "Irina", "Tatiana", "Natalia", "Svetlana", "Ekaterina", "Yulia",
-  "Daria", "Polina", "Ksenia", "Alina", "Victoria", "Sofia", "Anastasia", "Marina", "Valentina", "Lyudmila",
-  "Galina", "Nadezhda", "Vera", "Lyubov", "Oksana", "Alexandra", "Kristina", "Veronika", "Milana", "Arina",
-  "Ivan", "Dmitry", "Sergey", "Alexey", "Andrey", "Mikhail", "Nikolai", "Pavel", "Vladimir", "Maxim",
-  "Artem", "Egor", "Kirill", "Roman", "Denis", "Yuri", "Oleg", "Igor", "Viktor", "Konstantin",
-  "Boris", "Grigory", "Fedor", "Timur", "Ruslan", "Stanislav", "Vadim", "Anton", "Leonid", "Gleb",
-  "John", "James", "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas", "Charles",
-  "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen",
-  "Emma", "Olivia", "Ava", "Isabella", "Mia", "Charlotte", "Amelia", "Harper", "Evelyn", "Abigail",
-  "Liam", "Noah", "Oliver", "Elijah", "Lucas", "Mason", "Logan", "Ethan", "Jacob", "Benjamin",
-  "Hiroshi", "Yuki", "Haruto", "Sakura", "Kenji", "Aiko", "Hans", "Greta", "Lukas", "Klaus",
-  "Pierre", "Camille", "Luca", "Giulia", "Mateo", "Lucia", "Ahmed", "Fatima", "Omar", "Leila",
-];
-
-// biome-ignore format: a table of names
-const LAST_NAMES = [
-  "Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov", "Mikhailov", "Novikov",
-  "Fedorov", "Morozov", "Volkov", "Alekseev", "Lebedev", "Semenov", "Egorov", "Pavlov", "Kozlov",
-  "Stepanov", "Nikolaev", "Orlov", "Andreev", "Makarov", "Nikitin", "Zakharov", "Zaitsev", "Soloviev",
-  "Borisov", "Yakovlev", "Grigoriev", "Romanov", "Vorobiev", "Sergeev", "Kuzmin", "Frolov", "Alexandrov",
-  "Dmitriev", "Korolev", "Gusev", "Kiselev", "Ilyin", "Maximov", "Polyakov", "Sorokin", "Vinogradov",
-  "Kovalev", "Belov", "Medvedev", "Antonov", "Tarasov", "Zhukov", "Baranov", "Filippov", "Komarov",
-  "Davydov", "Belyaev", "Gerasimov", "Bogdanov", "Osipov", "Sidorov", "Matveev", "Titov", "Markov",
-  "Mironov", "Krylov", "Kulikov", "Karpov", "Vlasov", "Melnikov", "Denisov", "Gavrilov", "Tikhonov",
-  "Kazakov", "Afanasiev", "Danilov", "Savelyev", "Timofeev", "Fomin", "Chernov", "Abramov", "Martynov",
-  "Efimov", "Fedotov", "Shcherbakov", "Nazarov", "Kalinin", "Isaev", "Chernyshev", "Bykov", "Maslov",
-  "Rodionov", "Konovalov", "Lazarev", "Voronin", "Klimov", "Filatov", "Ponomarev", "Golubev",
-  "Kudryavtsev", "Prokhorov", "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller",
-  "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Taylor",
-  "Moore", "Jackson", "Martin", "Lee", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Young",
-  "Allen", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell",
-  "Roberts", "Carter", "Tanaka", "Suzuki", "Sato", "Watanabe", "Mueller", "Schmidt", "Schneider",
-  "Fischer", "Dubois", "Moreau", "Rossi", "Russo", "Ferrari",
-];
 
 interface Counts {
   customers: number;
@@ -160,28 +108,6 @@ async function tableCounts(raw: postgres.Sql): Promise<Counts> {
  *    and idempotency keys (half of the manual payments carry one).
  * Refunds, grants, subscriptions and audit entries are left out: the list does not read them.
  */
-/** Runs `fn` for each of PARTS slices of 1..total, each on a session of its own, in parallel. */
-async function inParallel(
-  total: number,
-  fn: (sql: postgres.Sql, first: number, last: number, part: number) => Promise<unknown>,
-): Promise<void> {
-  const size = Math.ceil(total / FILL_PARTS);
-  await Promise.all(
-    Array.from({ length: FILL_PARTS }, async (_, part) => {
-      const sql = postgres(BENCH_URL, { max: 1, ...quiet });
-      try {
-        // Nothing here needs to survive a crash before the next checkpoint: skip the WAL flush
-        // wait at commit, and make each session's random() sequence reproducible.
-        await sql`set synchronous_commit = off`;
-        await sql`select setseed(${0.4242 / (part + 1)})`;
-        await fn(sql, part * size + 1, Math.min(total, (part + 1) * size), part);
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
-    }),
-  );
-}
-
 async function fill(
   raw: postgres.Sql,
 ): Promise<{ customersMs: number; paymentsMs: number; analyzeMs: number }> {
@@ -194,27 +120,13 @@ async function fill(
   if (planIds.length !== 3) throw new Error("the basic, premium and family plans are missing");
 
   let t = performance.now();
-  await inParallel(
-    CUSTOMERS,
-    (sql, first, last) => sql`
-    insert into customers (id, email, name, external_ref, created_at, updated_at)
-    select md5('bench-customer-' || i)::uuid,
-           lower(fn) || '.' || lower(ln) || '.' || i || '@example.com',
-           fn || ' ' || ln,
-           'bench-' || i,
-           created, created
-    from (
-      select i,
-             (${FIRST_NAMES}::text[])[1 + floor(random() * ${FIRST_NAMES.length})::int] as fn,
-             (${LAST_NAMES}::text[])[1 + floor(random() * ${LAST_NAMES.length})::int] as ln,
-             ${anchor}::timestamptz - interval '760 days' + i * interval '730 days' / ${CUSTOMERS} as created
-      from generate_series(${first}::int, ${last}::int) as i
-    ) s`,
-  );
+  await fillCustomers(BENCH_URL, FILL_PARTS, CUSTOMERS, anchor);
   const customersMs = performance.now() - t;
 
   t = performance.now();
   await inParallel(
+    BENCH_URL,
+    FILL_PARTS,
     PAYMENTS,
     (sql, first, last) => sql`
     insert into payments (id, customer_id, plan_id, amount_minor, currency, status, kind, provider,
@@ -398,158 +310,6 @@ async function explainCase(c: DbCase): Promise<void> {
 // ---------------------------------------------------------------------------------------
 // HTTP: next start, sign in, GET /payments
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-class CookieJar {
-  private cookies = new Map<string, string>();
-  take(res: Response): void {
-    for (const header of res.headers.getSetCookie()) {
-      const [pair] = header.split(";");
-      const eq = pair?.indexOf("=") ?? -1;
-      if (!pair || eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === "" || /max-age=0/i.test(header)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  has(prefix: string): boolean {
-    return [...this.cookies.keys()].some((k) => k.startsWith(prefix));
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-  }
-}
-
-async function ensureBenchAdmin(handle: DatabaseHandle): Promise<"created" | "reused"> {
-  const [existing] = await handle.db
-    .select({ id: staffUsers.id })
-    .from(staffUsers)
-    .where(dsql`lower(${staffUsers.email}) = ${BENCH_ADMIN_EMAIL}`);
-  if (!existing) {
-    await createStaff(systemContext(handle.db, "system:bootstrap"), {
-      email: BENCH_ADMIN_EMAIL,
-      name: "Bench Admin",
-      role: "admin",
-      password: BENCH_ADMIN_PASSWORD,
-    });
-    return "created";
-  }
-  // From an earlier run: make sure the known password works and the account is usable.
-  await handle.db
-    .update(staffUsers)
-    .set({
-      passwordHash: await hashPassword(BENCH_ADMIN_PASSWORD),
-      role: "admin",
-      disabled: false,
-      failedLoginCount: 0,
-      lockedUntil: null,
-    })
-    .where(dsql`${staffUsers.id} = ${existing.id}`);
-  return "reused";
-}
-
-function startServer(port: number): { child: ChildProcess; log: () => string } {
-  const bin = path.resolve("node_modules/.bin/next");
-  let output = "";
-  const child = spawn(bin, ["start", "-p", String(port)], {
-    detached: true, // its own process group: `next start` spawns next-server, and both must go
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: BENCH_URL,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      AUTH_TRUST_HOST: "1",
-      PORT: String(port),
-    },
-  });
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return { child, log: () => output };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  signalGroup("SIGTERM");
-  const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 5000).unref());
-  if ((await Promise.race([exited, timer])) === "timeout") {
-    signalGroup("SIGKILL");
-    await exited;
-  }
-}
-
-async function waitForHealth(base: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
-    try {
-      const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`/api/health did not answer 200 within ${timeoutMs / 1000} s (${last})`);
-}
-
-type SignIn = { ok: true; jar: CookieJar } | { ok: false; problem: string };
-
-async function signIn(base: string): Promise<SignIn> {
-  const jar = new CookieJar();
-  const csrf = await fetch(`${base}/api/auth/csrf`, { redirect: "manual" });
-  jar.take(csrf);
-  if (csrf.status !== 200) return { ok: false, problem: `GET /api/auth/csrf answered ${csrf.status}` };
-  const { csrfToken } = (await csrf.json()) as { csrfToken?: string };
-  if (!csrfToken) return { ok: false, problem: "GET /api/auth/csrf gave no csrfToken" };
-  const res = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar.header() },
-    body: new URLSearchParams({
-      csrfToken,
-      email: BENCH_ADMIN_EMAIL,
-      password: BENCH_ADMIN_PASSWORD,
-      callbackUrl: `${base}/payments`,
-    }),
-  });
-  await res.arrayBuffer();
-  jar.take(res);
-  if (!jar.has("authjs.session-token") && !jar.has("__Secure-authjs.session-token")) {
-    return {
-      ok: false,
-      problem: `POST /api/auth/callback/credentials answered ${res.status}, location ${res.headers.get("location") ?? "(none)"}, no session cookie`,
-    };
-  }
-  return { ok: true, jar };
-}
-
 /** A signed-in /payments response: 200 and the page itself, not the sign-in form. */
 async function getPage(url: string, jar: CookieJar): Promise<{ ok: true } | { ok: false; problem: string }> {
   const res = await fetch(url, { redirect: "manual", headers: { cookie: jar.header() } });
@@ -568,7 +328,7 @@ async function getPage(url: string, jar: CookieJar): Promise<{ ok: true } | { ok
 }
 
 async function runHttp(handle: DatabaseHandle): Promise<{ results: CaseResult[]; note: string | null }> {
-  if (!existsSync(path.resolve(".next/BUILD_ID"))) {
+  if (!hasProductionBuild()) {
     return {
       results: [],
       note: "no production build (.next/BUILD_ID): run `npm run build` first; HTTP part skipped",
@@ -578,12 +338,12 @@ async function runHttp(handle: DatabaseHandle): Promise<{ results: CaseResult[];
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   console.log(`\nHTTP: next start on port ${port} (bench admin ${BENCH_ADMIN_EMAIL} ${admin})`);
-  const server = startServer(port);
+  const server = startServer(port, BENCH_URL);
   try {
     const t0 = performance.now();
     await waitForHealth(base, server.child);
     console.log(`  /api/health 200 after ${seconds(performance.now() - t0)}`);
-    const session = await signIn(base);
+    const session = await signIn(base, "/payments");
     if (!session.ok) {
       return { results: [], note: `sign-in failed: ${session.problem}; HTTP part skipped` };
     }
@@ -631,7 +391,7 @@ async function main(): Promise<number> {
   console.log("Paydesk list benchmark: keyset pages and capped counts on 1M payments / 100k customers");
   console.log(`  database ${redact(BENCH_URL)}${REFILL ? " (--refill)" : ""}`);
 
-  const created = await ensureDatabase();
+  const created = await ensureDatabase(BENCH_URL);
   const handle = await openDatabase({ url: BENCH_URL });
   const raw = postgres(BENCH_URL, { max: 1, ...quiet });
   const dbResults: CaseResult[] = [];

@@ -10,7 +10,7 @@ import {
 } from "@tanstack/react-table";
 import { ArrowDown, ArrowUp, ArrowUpDown } from "lucide-react";
 import { useRouter } from "next/navigation";
-import type { ReactNode } from "react";
+import { Fragment, type ReactNode } from "react";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { cn } from "@/lib/utils";
 
@@ -27,6 +27,11 @@ export interface DataTableProps<T> {
   empty: ReactNode;
   pending?: boolean;
   label: string;
+  /**
+   * Content shown in a full-width row under a row (an expanded detail), or null for none.
+   * The page owns which rows are expanded; the row's own disclosure button controls it.
+   */
+  renderDetail?: (row: T) => ReactNode;
 }
 
 /**
@@ -44,6 +49,7 @@ export function DataTable<T>({
   empty,
   pending,
   label,
+  renderDetail,
 }: DataTableProps<T>) {
   const router = useRouter();
   const table = useReactTable({
@@ -116,26 +122,38 @@ export function DataTable<T>({
           ) : (
             table.getRowModel().rows.map((row) => {
               const href = rowHref?.(row.original);
+              const detail = renderDetail?.(row.original);
               return (
-                <TableRow
-                  key={row.id}
-                  data-testid="table-row"
-                  className={cn(href && "cursor-pointer")}
-                  onClick={(event) => {
-                    // Links and buttons inside the row handle their own clicks.
-                    if (!href || (event.target as HTMLElement).closest("a,button")) return;
-                    router.push(href);
-                  }}
-                >
-                  {row.getVisibleCells().map((cell) => {
-                    const align = (cell.column.columnDef.meta as { align?: string } | undefined)?.align;
-                    return (
-                      <TableCell key={cell.id} className={cn(align === "right" && "text-right tabular-nums")}>
-                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                <Fragment key={row.id}>
+                  <TableRow
+                    data-testid="table-row"
+                    className={cn(href && "cursor-pointer")}
+                    onClick={(event) => {
+                      // Links and buttons inside the row handle their own clicks.
+                      if (!href || (event.target as HTMLElement).closest("a,button")) return;
+                      router.push(href);
+                    }}
+                  >
+                    {row.getVisibleCells().map((cell) => {
+                      const align = (cell.column.columnDef.meta as { align?: string } | undefined)?.align;
+                      return (
+                        <TableCell
+                          key={cell.id}
+                          className={cn(align === "right" && "text-right tabular-nums")}
+                        >
+                          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                        </TableCell>
+                      );
+                    })}
+                  </TableRow>
+                  {detail ? (
+                    <TableRow data-testid="table-row-detail" className="bg-muted/30 hover:bg-muted/30">
+                      <TableCell colSpan={visible} className="p-0">
+                        {detail}
                       </TableCell>
-                    );
-                  })}
-                </TableRow>
+                    </TableRow>
+                  ) : null}
+                </Fragment>
               );
             })
           )}

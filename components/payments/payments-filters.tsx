@@ -22,17 +22,20 @@ type Update = (patch: Record<string, string | null>) => void;
 export function PaymentsFilters({
   query,
   onChange,
+  search = true,
   children,
 }: {
   query: PaymentListQuery;
   onChange: Update;
+  /** The customer email/name search; off where the list is one customer's already. */
+  search?: boolean;
   children?: ReactNode;
 }) {
   const active = hasToolbarFilters(query);
   return (
     <section className="space-y-2" aria-label="Filter payments">
       <div className="flex flex-wrap items-center gap-2">
-        <SearchBox value={query.q ?? ""} onChange={(q) => onChange({ q: q || null })} />
+        {search ? <SearchBox value={query.q ?? ""} onChange={(q) => onChange({ q: q || null })} /> : null}
         <Facet
           label="Status"
           options={paymentStatuses.map((s) => ({ value: s, label: STATUS_LABEL[s] }))}

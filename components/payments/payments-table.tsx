@@ -3,9 +3,11 @@
 import type { ColumnDef } from "@tanstack/react-table";
 import { ChevronLeft, ChevronRight, Receipt } from "lucide-react";
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { useMemo } from "react";
 import { ColumnVisibilityMenu } from "@/components/data-table/column-visibility";
 import { DataTable } from "@/components/data-table/data-table";
+import { PageLink } from "@/components/data-table/page-link";
 import { useUrlParams } from "@/components/data-table/use-url-params";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
@@ -40,6 +42,7 @@ export function PaymentsTable({
   nextCursor,
   prevCursor,
   hidden,
+  customerScope = false,
 }: {
   rows: PaymentListRow[];
   query: PaymentListQuery;
@@ -47,8 +50,11 @@ export function PaymentsTable({
   nextCursor: string | null;
   prevCursor: string | null;
   hidden: string[];
+  /** One customer's history (on their page): no customer column, no customer search. */
+  customerScope?: boolean;
 }) {
   const fmt = useFormat();
+  const pathname = usePathname();
   const { update, hrefWith, pending } = useUrlParams();
 
   const columns = useMemo<ColumnDef<PaymentListRow>[]>(
@@ -138,16 +144,23 @@ export function PaymentsTable({
   );
 
   const hiddenSet = new Set(hidden);
+  if (customerScope) hiddenSet.add("customer");
+  const menuColumns = PAYMENT_COLUMNS.filter((c) => !customerScope || c.id !== "customer");
   const visibility = Object.fromEntries(PAYMENT_COLUMNS.map((c) => [c.id, !hiddenSet.has(c.id)]));
-  const filtered = hasToolbarFilters(query) || query.customer !== null;
+  const filtered = hasToolbarFilters(query) || (!customerScope && query.customer !== null);
 
   return (
     <div className="space-y-3">
-      <PaymentsFilters query={query} onChange={update}>
+      <PaymentsFilters query={query} onChange={update} search={!customerScope}>
         <ColumnVisibilityMenu
-          columns={PAYMENT_COLUMNS.map(({ id, label }) => ({ id, label }))}
+          columns={menuColumns.map(({ id, label }) => ({ id, label }))}
           hidden={hiddenSet}
-          onChange={(next) => update({ hide: next.join(",") }, { keepPage: true })}
+          onChange={(next) =>
+            update(
+              { hide: next.filter((id) => !customerScope || id !== "customer").join(",") },
+              { keepPage: true },
+            )
+          }
         />
       </PaymentsFilters>
       <DataTable
@@ -166,14 +179,20 @@ export function PaymentsTable({
         empty={
           <EmptyState
             icon={Receipt}
-            title={filtered ? "No payments match these filters" : "No payments yet"}
+            title={
+              filtered
+                ? "No payments match these filters"
+                : customerScope
+                  ? "No payments for this customer yet"
+                  : "No payments yet"
+            }
             description={
               filtered ? "Change or clear the filters to see more." : "Payments you record will appear here."
             }
             action={
               filtered ? (
                 <Button asChild variant="outline" size="sm">
-                  <Link href="/payments">Clear filters</Link>
+                  <Link href={pathname}>Clear filters</Link>
                 </Button>
               ) : undefined
             }
@@ -215,30 +234,5 @@ export function PaymentsTable({
         </div>
       </div>
     </div>
-  );
-}
-
-function PageLink({
-  href,
-  label,
-  children,
-}: {
-  href: string | null;
-  label: string;
-  children: React.ReactNode;
-}) {
-  if (!href) {
-    return (
-      <Button variant="outline" size="sm" disabled aria-label={label}>
-        {children}
-      </Button>
-    );
-  }
-  return (
-    <Button asChild variant="outline" size="sm">
-      <Link href={href} aria-label={label} scroll={false}>
-        {children}
-      </Link>
-    </Button>
   );
 }

@@ -5,6 +5,7 @@ import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { navFor } from "@/lib/auth/navigation";
 import type { SessionActor } from "@/lib/auth/session";
 import type { FormatPrefs } from "@/lib/format";
+import { CommandPalette } from "./command-palette";
 import { NavLinks } from "./nav-links";
 import { UserMenu } from "./user-menu";
 
@@ -37,6 +38,7 @@ export function AppShell({
             </Link>
             <NavLinks items={items} />
             <div className="ml-auto flex items-center gap-1">
+              {actor.mustChangePassword ? null : <CommandPalette />}
               <ThemeToggle />
               <UserMenu name={actor.name} email={actor.email} role={actor.role} />
             </div>

@@ -4,6 +4,7 @@ import type { Queryable } from "@/db/client";
 import { customers, payments, plans } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
 import { currencyExponent, parseAmount } from "../money";
+import { decodeCursorPayload, encodeCursorPayload, isIsoMillis } from "../pagination/cursor";
 import { isUuid } from "../validation/common";
 import type { PaymentListDir, PaymentListQuery, PaymentListSort } from "../validation/payment-list";
 
@@ -67,7 +68,6 @@ interface CursorPayload {
   id: string;
 }
 
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const BIGINT_TEXT = /^(?:0|[1-9]\d{0,18})$/;
 const BIGINT_MAX = 2n ** 63n - 1n;
 
@@ -78,7 +78,7 @@ export function encodeCursor(sort: PaymentListSort, dir: PaymentListDir, row: Pa
     v: sort === "created" ? row.createdAt.toISOString() : row.amountMinor.toString(),
     id: row.id,
   };
-  return Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
+  return encodeCursorPayload(payload);
 }
 
 /** The position a cursor names, or null for anything malformed, tampered or from another order. */
@@ -87,20 +87,12 @@ export function decodeCursor(
   sort: PaymentListSort,
   dir: PaymentListDir,
 ): CursorPosition | null {
-  if (!cursor || cursor.length > 512 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    return null;
-  }
-  if (!payload || typeof payload !== "object" || Array.isArray(payload)) return null;
-  const { s, d, v, id } = payload as Record<string, unknown>;
+  const payload = decodeCursorPayload(cursor);
+  if (!payload) return null;
+  const { s, d, v, id } = payload;
   if (s !== sort || d !== dir || typeof v !== "string" || typeof id !== "string" || !isUuid(id)) return null;
   if (sort === "created") {
-    if (!ISO_MS.test(v)) return null;
-    const t = new Date(v);
-    if (Number.isNaN(t.getTime()) || t.toISOString() !== v) return null;
+    if (!isIsoMillis(v)) return null;
   } else if (!BIGINT_TEXT.test(v) || BigInt(v) > BIGINT_MAX) {
     return null;
   }

@@ -1,6 +1,6 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { plans, subscriptionGrants, subscriptions } from "@/db/schema";
+import { type Customer, plans, type SubscriptionGrant, subscriptionGrants, subscriptions } from "@/db/schema";
 import { findCustomer } from "../customers/resolve";
 import { ServiceError } from "../errors";
 import { effectiveStatus } from "./arithmetic";
@@ -9,26 +9,43 @@ import { effectiveStatus } from "./arithmetic";
 export async function getCustomerSubscriptions(db: Queryable, customerKey: string, now = new Date()) {
   const customer = await findCustomer(db, customerKey);
   if (!customer) throw ServiceError.notFound(`No customer matches "${customerKey}"`);
+  return { customer, subscriptions: await subscriptionsOf(db, customer, now) };
+}
+
+/** The subscriptions of a customer already found, with their grants: two queries in all. */
+export async function subscriptionsOf(db: Queryable, customer: Pick<Customer, "id">, now = new Date()) {
   const subs = await db
     .select({ subscription: subscriptions, plan: plans })
     .from(subscriptions)
     .innerJoin(plans, eq(plans.id, subscriptions.planId))
     .where(eq(subscriptions.customerId, customer.id))
     .orderBy(asc(plans.code));
-  const result = [];
-  for (const { subscription, plan } of subs) {
-    const grants = await db
-      .select()
-      .from(subscriptionGrants)
-      .where(eq(subscriptionGrants.subscriptionId, subscription.id))
-      .orderBy(asc(subscriptionGrants.appliedSeq));
-    result.push({
-      ...subscription,
-      status: effectiveStatus(subscription.status, subscription.currentPeriodEnd, now),
-      storedStatus: subscription.status,
-      plan: { code: plan.code, name: plan.name },
-      grants,
-    });
+  const grants =
+    subs.length === 0
+      ? []
+      : await db
+          .select()
+          .from(subscriptionGrants)
+          .where(
+            inArray(
+              subscriptionGrants.subscriptionId,
+              subs.map((s) => s.subscription.id),
+            ),
+          )
+          .orderBy(asc(subscriptionGrants.appliedSeq));
+  const grantsBy = new Map<string, SubscriptionGrant[]>();
+  for (const grant of grants) {
+    const list = grantsBy.get(grant.subscriptionId) ?? [];
+    list.push(grant);
+    grantsBy.set(grant.subscriptionId, list);
   }
-  return { customer, subscriptions: result };
+  return subs.map(({ subscription, plan }) => ({
+    ...subscription,
+    status: effectiveStatus(subscription.status, subscription.currentPeriodEnd, now),
+    storedStatus: subscription.status,
+    plan: { code: plan.code, name: plan.name },
+    grants: grantsBy.get(subscription.id) ?? [],
+  }));
 }
+
+export type CustomerSubscription = Awaited<ReturnType<typeof subscriptionsOf>>[number];

@@ -10,6 +10,19 @@ import {
 import { isKnownCurrency } from "../money/currency";
 import { MAX_AMOUNT_MINOR } from "../money/money";
 import { isStorableText, isUuid } from "./common";
+import {
+  backFlag,
+  cursorParam,
+  enumList,
+  firstValue,
+  isoDay,
+  listValues,
+  oneOf,
+  type SearchParamsRecord,
+} from "./url-state";
+
+// Re-exported: callers imported these from here before they moved to ./url-state.
+export { isIsoDay, searchParamsRecord } from "./url-state";
 
 /**
  * The payments list's state as it lives in the URL (`/payments?status=pending,succeeded&…`).
@@ -28,58 +41,14 @@ export type PaymentListSize = (typeof paymentListSizes)[number];
 
 export const PAYMENT_LIST_DEFAULTS = { sort: "created", dir: "desc", size: 25 } as const;
 
-/** Longest amount bound, fragment and cursor the URL may carry. */
+/** Longest amount bound and fragment the URL may carry. */
 const MAX_DECIMAL_LENGTH = 40;
-const MAX_CURSOR_LENGTH = 512;
 export const FRAGMENT_MIN = 2;
 export const FRAGMENT_MAX = 100;
-
-type SearchParamValue = string | string[] | undefined;
-
-/** The first value of a parameter (`?a=1&a=2` → "1"), or undefined. */
-function firstValue(raw: unknown): string | undefined {
-  if (typeof raw === "string") return raw;
-  if (Array.isArray(raw)) return raw.find((v): v is string => typeof v === "string");
-  return undefined;
-}
-
-/** Every comma-separated value of a parameter, repeated or not (`?s=a,b&s=c` → a, b, c). */
-function listValues(raw: unknown): string[] {
-  const values = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [];
-  return values
-    .filter((v): v is string => typeof v === "string")
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter((v) => v !== "");
-}
-
-/** Known values of an enum, de-duplicated, in the enum's own order (so URLs are canonical). */
-const enumList = <T extends string>(values: readonly T[]) =>
-  z.unknown().transform((raw): T[] => {
-    const wanted = new Set(listValues(raw).map((v) => v.toLowerCase()));
-    return values.filter((v) => wanted.has(v));
-  });
 
 const currencyList = z.unknown().transform((raw): string[] => {
   const codes = new Set(listValues(raw).map((v) => v.toUpperCase()));
   return [...codes].filter((c) => isKnownCurrency(c)).sort();
-});
-
-const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** A real calendar day `YYYY-MM-DD` (UTC), years 1900–9998 so `day + 1` stays a plain ISO date. */
-export function isIsoDay(s: string): boolean {
-  const m = DATE_SHAPE.exec(s);
-  if (!m) return false;
-  const year = Number(m[1]);
-  if (year < 1900 || year > 9998) return false;
-  const d = new Date(`${s}T00:00:00.000Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
-
-const isoDay = z.unknown().transform((raw): string | null => {
-  const v = firstValue(raw)?.trim();
-  return v && isIsoDay(v) ? v : null;
 });
 
 const DECIMAL_SHAPE = /^\d+(?:\.\d+)?$/;
@@ -111,19 +80,6 @@ const customerId = z.unknown().transform((raw): string | null => {
   return v && isUuid(v) ? v.toLowerCase() : null;
 });
 
-const oneOf = <T extends string | number>(values: readonly T[], fallback: T) =>
-  z.unknown().transform((raw): T => {
-    const v = firstValue(raw)?.trim();
-    return values.find((candidate) => String(candidate) === v) ?? fallback;
-  });
-
-const CURSOR_SHAPE = /^[A-Za-z0-9_-]+$/;
-
-const cursor = z.unknown().transform((raw): string | null => {
-  const v = firstValue(raw)?.trim();
-  return v && v.length <= MAX_CURSOR_LENGTH && CURSOR_SHAPE.test(v) ? v : null;
-});
-
 export const paymentListQuery = z
   .object({
     // `.default(…)` covers an absent (or undefined) parameter; the transforms cover junk.
@@ -144,11 +100,8 @@ export const paymentListQuery = z
     size: oneOf<PaymentListSize>(paymentListSizes, PAYMENT_LIST_DEFAULTS.size).default(
       PAYMENT_LIST_DEFAULTS.size,
     ),
-    cursor: cursor.default(null),
-    back: z
-      .unknown()
-      .transform((raw): boolean => firstValue(raw)?.trim() === "1")
-      .default(false),
+    cursor: cursorParam.default(null),
+    back: backFlag.default(false),
   })
   // Paging backwards means "the rows before this cursor": without a cursor it is the first page.
   .transform((q) => ({ ...q, back: q.back && q.cursor !== null }))
@@ -156,7 +109,7 @@ export const paymentListQuery = z
   .catch(() => defaultQuery());
 
 export type PaymentListQuery = z.output<typeof paymentListQuery>;
-export type PaymentListSearchParams = Record<string, SearchParamValue>;
+export type PaymentListSearchParams = SearchParamsRecord;
 
 function defaultQuery(): PaymentListQuery {
   return {
@@ -210,16 +163,6 @@ export function toSearchParams(query: Partial<PaymentListQuery>): URLSearchParam
   if (query.size && query.size !== PAYMENT_LIST_DEFAULTS.size) out.set("size", String(query.size));
   single("cursor", query.cursor);
   if (query.back && query.cursor) out.set("back", "1");
-  return out;
-}
-
-/** URLSearchParams → the record shape Next.js passes as `searchParams` (repeated keys become arrays). */
-export function searchParamsRecord(params: URLSearchParams): PaymentListSearchParams {
-  const out: PaymentListSearchParams = {};
-  for (const [key, value] of params) {
-    const prev = out[key];
-    out[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
-  }
   return out;
 }
 

@@ -1,6 +1,8 @@
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
+import { AuditPage } from "./pages/audit.page";
+import { CommandPalette, CustomersPage } from "./pages/customers.page";
 import { expect, type OtherSession, test } from "./support/fixtures";
 import type { Role } from "./support/roles";
 
@@ -92,6 +94,83 @@ const STOPS: Stop[] = [
     role: "admin",
     open: async ({ accountPassword }) => {
       await accountPassword.goto();
+    },
+  },
+  {
+    name: "overview",
+    role: "auditor",
+    open: async ({ page }) => {
+      await page.goto("/");
+      await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
+      await expect(page.getByTestId("revenue-chart")).toBeVisible();
+    },
+  },
+  {
+    name: "customers",
+    role: "support",
+    open: async ({ page }) => {
+      const list = new CustomersPage(page);
+      await list.goto();
+      await expect(list.rows.first()).toBeVisible();
+    },
+  },
+  {
+    name: "customers-search",
+    role: "support",
+    open: async ({ page }) => {
+      const list = new CustomersPage(page);
+      await list.goto();
+      await list.searchFor("example");
+      await expect(list.rows.first()).toBeVisible();
+    },
+  },
+  {
+    name: "customer-detail",
+    role: "admin",
+    open: async ({ page }) => {
+      const list = new CustomersPage(page);
+      await list.goto();
+      await list.rows.first().getByRole("link").first().click();
+      await expect(page.getByRole("heading", { name: "Subscriptions", level: 2 })).toBeVisible();
+    },
+  },
+  {
+    name: "command-palette",
+    role: "support",
+    open: async ({ page }) => {
+      await page.goto("/payments");
+      const palette = new CommandPalette(page);
+      await palette.openWithKeyboard();
+      await palette.input.fill("example");
+      await expect(palette.options.first()).toBeVisible();
+      await settle(page);
+    },
+  },
+  {
+    name: "audit",
+    role: "auditor",
+    open: async ({ page }) => {
+      const audit = new AuditPage(page);
+      await audit.goto();
+      await audit.toggle(audit.rows.first()).click();
+      await expect(page.getByTestId("audit-entry-detail")).toBeVisible();
+    },
+  },
+  {
+    name: "audit-own",
+    role: "support",
+    open: async ({ page }) => {
+      const audit = new AuditPage(page);
+      await audit.goto();
+      await expect(audit.ownOnlyNote).toBeVisible();
+    },
+  },
+  {
+    name: "webhooks",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/webhooks");
+      await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
     },
   },
   {

@@ -8,8 +8,9 @@ for (const role of ROLES) {
     const login = new LoginPage(page);
     await login.goto();
     await login.signIn(demoEmail(role), DEMO_PASSWORD);
-    await expect(page).toHaveURL(/\/payments$/);
-    await expect(page.getByRole("heading", { name: "Payments", level: 1 })).toBeVisible();
+    // Signing in without a destination lands on the overview.
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
     await page.context().storageState({ path: storageStateOf(role) });
   });
 }

@@ -68,7 +68,13 @@ for (const role of ["support", "auditor"] as const) {
       await expect(paymentsList.rows.first()).toBeVisible();
       expect(await paymentsList.rows.count()).toBeGreaterThan(1);
       await expect(paymentsList.newPayment).toHaveCount(0);
-      await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText(["Payments"]);
+      await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText([
+        "Overview",
+        "Payments",
+        "Customers",
+        "Webhooks",
+        "Audit log",
+      ]);
 
       await paymentsList.rows.first().getByRole("link").first().click();
       await expect(paymentDetail.heading).toBeVisible();

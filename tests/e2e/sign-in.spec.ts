@@ -8,13 +8,12 @@ test.describe("sign-in and sign-out", () => {
   test("admin signs in through the form and signs out from the user menu", async ({
     page,
     loginPage,
-    paymentsList,
     playwright,
   }) => {
     await loginPage.goto();
     await loginPage.signInSuccessfully(demoEmail("admin"), DEMO_PASSWORD);
-    await expect(page).toHaveURL(/\/payments$/);
-    await expect(paymentsList.heading).toBeVisible();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
 
     const session = (await page.context().cookies()).find((c) => /authjs\.session-token$/.test(c.name));
     expect(session, "session cookie after sign-in").toBeTruthy();

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { isStorableText } from "./common";
+import { backFlag, cursorParam, firstValue, oneOf, type SearchParamsRecord } from "./url-state";
+
+/**
+ * The customers list's state as it lives in the URL (`/customers?q=anna&size=50&cursor=…`).
+ *
+ * Like the payments list, parsing never fails: a shared link with one bad parameter still
+ * renders, every invalid value is dropped or replaced by its default.
+ */
+
+export const customerListSizes = [10, 25, 50, 100] as const;
+export type CustomerListSize = (typeof customerListSizes)[number];
+
+export const CUSTOMER_LIST_DEFAULT_SIZE: CustomerListSize = 25;
+
+/** Shorter searches are not run: two characters are the least a trigram index can narrow. */
+export const CUSTOMER_QUERY_MIN = 2;
+export const CUSTOMER_QUERY_MAX = 100;
+
+export type CustomerListSearchParams = SearchParamsRecord;
+
+/**
+ * The search text, trimmed. A one-character search is kept (the page says it is too short)
+ * rather than dropped, which would silently list every customer instead.
+ */
+const search = z.unknown().transform((raw): string | null => {
+  const v = firstValue(raw)?.trim();
+  if (!v || !isStorableText(v)) return null;
+  return v.slice(0, CUSTOMER_QUERY_MAX);
+});
+
+export const customerListQuery = z
+  .object({
+    q: search.default(null),
+    size: oneOf<CustomerListSize>(customerListSizes, CUSTOMER_LIST_DEFAULT_SIZE).default(
+      CUSTOMER_LIST_DEFAULT_SIZE,
+    ),
+    cursor: cursorParam.default(null),
+    back: backFlag.default(false),
+  })
+  .transform((q) => ({ ...q, back: q.back && q.cursor !== null }))
+  .catch(() => ({ q: null, size: CUSTOMER_LIST_DEFAULT_SIZE, cursor: null, back: false }));
+
+export type CustomerListQuery = z.output<typeof customerListQuery>;
+
+export function parseCustomerListQuery(
+  searchParams: CustomerListSearchParams | undefined,
+): CustomerListQuery {
+  return customerListQuery.parse(searchParams ?? {});
+}
+
+/** Whether the search text is too short to run (the page asks for more instead of listing). */
+export function isQueryTooShort(query: Pick<CustomerListQuery, "q">): boolean {
+  return query.q !== null && query.q.length < CUSTOMER_QUERY_MIN;
+}
