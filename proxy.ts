@@ -15,7 +15,8 @@ const guard = auth((req) => {
   // database), so a disabled account's cookie cannot bounce between /login and a page.
   if (PUBLIC.some((re) => re.test(pathname))) return NextResponse.next();
   if (req.auth?.user) return NextResponse.next();
-  if (pathname.startsWith("/api/")) {
+  // Route handlers answer 401 problem+json; a redirect to the sign-in page only helps pages.
+  if (pathname.startsWith("/api/") || pathname === "/audit/export") {
     return Response.json(
       { type: "about:blank", title: "Unauthorized", status: 401, detail: "Sign in to use this endpoint." },
       { status: 401, headers: { "content-type": "application/problem+json", "cache-control": "no-store" } },
@@ -51,6 +52,8 @@ function withoutReissuedSession(response: Response): Response {
   return response;
 }
 
+// Provider webhooks never carry a session and verify their own signatures: skipping the proxy
+// saves them the session decoding (~1 ms of CPU a delivery, measured by bench:webhooks).
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt).*)"],
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt|api/webhooks/).*)"],
 };

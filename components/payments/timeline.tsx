@@ -1,6 +1,8 @@
 "use client";
 
+import Link from "next/link";
 import { useFormat } from "@/components/format/format-provider";
+import { OutcomeBadge } from "@/components/webhooks/outcome-badge";
 import type { TimelineEntry } from "@/lib/payments/timeline";
 
 const ACTION_LABEL: Record<string, string> = {
@@ -10,6 +12,7 @@ const ACTION_LABEL: Record<string, string> = {
   "payment.update": "Details edited",
   "subscription.extend": "Access extended",
   "subscription.revoke": "Access revoked",
+  "webhook.event": "Provider webhook",
 };
 
 function show(value: unknown): string {
@@ -43,6 +46,17 @@ export function PaymentTimeline({ entries }: { entries: TimelineEntry[] }) {
               {entry.actorRole ? ` (${entry.actorRole})` : ""} via {entry.via}
             </span>
           </div>
+          {entry.webhook ? (
+            <p className="mt-1 flex flex-wrap items-center gap-2" data-testid="timeline-webhook">
+              <Link
+                href={`/webhooks/${entry.webhook.id}`}
+                className="font-mono text-xs underline underline-offset-4 hover:no-underline"
+              >
+                {entry.webhook.type}
+              </Link>
+              <OutcomeBadge outcome={entry.webhook.outcome} />
+            </p>
+          ) : null}
           {entry.reason ? <p className="mt-1 text-sm">“{entry.reason}”</p> : null}
           {entry.changes.length > 0 ? (
             <dl className="mt-2 grid grid-cols-[minmax(8rem,auto)_1fr] gap-x-3 gap-y-1 rounded-md bg-muted/50 px-3 py-2 font-mono text-xs">

@@ -10,6 +10,11 @@ import { refundPayment } from "../payments/refund";
 import { updatePayment } from "../payments/update";
 import { createStaff } from "../staff/create";
 import { getCustomerSubscriptions } from "../subscriptions/queries";
+import { isUuid } from "../validation/common";
+import { isWebhookTypeName, webhookListOutcomes, webhookListProviders } from "../validation/webhook-list";
+import { listNewestWebhookEvents } from "../webhooks/list";
+import { replayWebhookEvent } from "../webhooks/replay";
+import { runAuditExport } from "./audit-export";
 import { adminContext, withDatabase } from "./database";
 import { emit, iso, table } from "./output";
 import { runMain } from "./run-main";
@@ -345,6 +350,116 @@ audit
           : `Audit log BROKEN at entry ${result.firstBroken?.id} (${result.firstBroken?.chainKey} #${result.firstBroken?.chainSeq}, ${iso(result.firstBroken?.occurredAt)}): ${result.firstBroken?.problem}`,
       );
       if (!result.ok) process.exitCode = 1;
+    }),
+  );
+audit
+  .command("export")
+  .description("the audit log as CSV on stdout: the same bytes as the web export for the same filters")
+  .option("--from <day|timestamp>", "from this UTC day (YYYY-MM-DD) or ISO 8601 instant")
+  .option("--to <day|timestamp>", "up to this UTC day (inclusive) or ISO 8601 instant")
+  .option("--by <email|id>", "entries by this actor: staff email or id, or e.g. system:stripe")
+  .option("--action <names>", "comma-separated actions, e.g. payment.refund,payment.status_change")
+  .option("--entity-type <type>", "e.g. payment, customer, staff")
+  .option("--entity-id <id>")
+  .option("--actor <email>", "the admin or auditor this export is audited as (required)")
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const result = await runAuditExport(handle, opts);
+      process.stderr.write(`Exported ${result.rows} entries (recorded as audit entry ${result.entryId})\n`);
+    }),
+  );
+
+// ---------------------------------------------------------------- webhooks
+const webhooks = program.command("webhooks").description("provider webhook events: the log and replays");
+webhooks
+  .command("list")
+  .description("stored events, newest received first")
+  .addOption(new Option("--status <outcome>", "what came of the event").choices(webhookListOutcomes))
+  .addOption(new Option("--provider <provider>").choices(webhookListProviders))
+  .addOption(
+    new Option("--type <type>", "event type, e.g. payment_intent.succeeded").argParser((value) => {
+      const name = value.trim().toLowerCase();
+      if (!isWebhookTypeName(name)) throw new InvalidArgumentError("expected an event type name");
+      return name;
+    }),
+  )
+  .addOption(
+    new Option("--payment <id>", "only the events about this payment").argParser((value) => {
+      if (!isUuid(value.trim())) throw new InvalidArgumentError("expected a payment id");
+      return value.trim().toLowerCase();
+    }),
+  )
+  .option("--limit <n>", "at most this many, newest first (1–1000)", positiveInt, 50)
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const rows = await listNewestWebhookEvents(
+        handle.db,
+        {
+          outcome: opts.status ? [opts.status] : [],
+          provider: opts.provider ? [opts.provider] : [],
+          type: opts.type ? [opts.type] : [],
+          payment: opts.payment ?? null,
+        },
+        opts.limit,
+      );
+      emit(opts.json, { events: rows, count: rows.length }, () =>
+        rows.length === 0
+          ? "No webhook events match."
+          : table(
+              ["id", "received", "provider", "type", "outcome", "attempts", "payment", "reason / error"],
+              rows.map((r) => [
+                r.id,
+                iso(r.receivedAt),
+                r.provider,
+                r.type,
+                r.outcome ?? "not applied",
+                String(r.attempts),
+                r.paymentId ?? "—",
+                (r.error ?? r.outcomeReason ?? "—").split("\n")[0]!.slice(0, 80),
+              ]),
+            ),
+      );
+    }),
+  );
+
+webhooks
+  .command("replay <eventId>")
+  .description("run a stored event through its provider's handler again (audited as you)")
+  .option("--dry-run", "show what the replay would change, and change nothing")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((eventId: string, opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const result = await replayWebhookEvent(ctx, { eventId, dryRun: Boolean(opts.dryRun) });
+      emit(opts.json, result, () => {
+        const what = result.dryRun ? "Dry run of webhook event" : "Replayed webhook event";
+        const ended =
+          result.outcome === "failed"
+            ? `${result.dryRun ? "would fail" : "failed"}: ${result.reason ?? "the handler raised an error"}`
+            : `${result.dryRun ? "would end" : "ended"} ${result.outcome}${result.reason ? ` (${result.reason})` : ""}`;
+        const lines = [
+          `${what} ${result.id}: ${ended}; was ${result.previous.outcome ?? "not applied"}`,
+          result.changes.length === 0
+            ? result.dryRun
+              ? "Nothing would change."
+              : "Nothing changed."
+            : `${result.changes.length} ${result.changes.length === 1 ? "change" : "changes"}${result.dryRun ? " (rolled back)" : ""}:`,
+        ];
+        for (const change of result.changes) {
+          lines.push(`  ${change.action} ${change.entityType}:${change.entityId}`);
+          for (const d of change.diff) {
+            const show = (v: unknown) =>
+              v === undefined ? "—" : typeof v === "string" ? v : JSON.stringify(v);
+            lines.push(
+              `      ${d.path || "(value)"}: ${change.before === null ? "" : `${show(d.before)} → `}${show(d.after)}`,
+            );
+          }
+        }
+        return lines.join("\n");
+      });
+      if (result.outcome === "failed" && !result.dryRun) process.exitCode = 1;
     }),
   );
 

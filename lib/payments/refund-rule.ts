@@ -1,5 +1,6 @@
 import type { Payment } from "@/db/schema";
-import { formatMinor } from "../money/money";
+import { ServiceError } from "../errors";
+import { formatMinor, parseAmount } from "../money/money";
 import { checkTransition } from "./state-machine";
 
 export type RefundPlan =
@@ -36,4 +37,28 @@ export function planRefund(payment: Refundable, requestedMinor: bigint | null): 
     };
   }
   return { ok: true, amountMinor, target };
+}
+
+/**
+ * `planRefund` for a verb's input (the amount as typed; absent for everything that is left),
+ * throwing the verb's errors. Used before asking a provider and again under the payment's lock.
+ */
+export function requireRefundPlan(
+  payment: Refundable,
+  amount: string | null | undefined,
+): Extract<RefundPlan, { ok: true }> {
+  let requested: bigint | null = null;
+  // A zero-amount payment is refused as such, before its amount is looked at.
+  if (amount && payment.amountMinor !== 0n) {
+    const parsed = parseAmount(amount, payment.currency);
+    if (!parsed.ok) throw ServiceError.field("amount", parsed.error);
+    requested = parsed.minor;
+  }
+  const plan = planRefund(payment, requested);
+  if (!plan.ok) {
+    throw plan.field === "amount"
+      ? ServiceError.field("amount", plan.message)
+      : new ServiceError("invalid_transition", plan.message);
+  }
+  return plan;
 }

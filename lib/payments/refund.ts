@@ -1,22 +1,24 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { type Payment, payments, type Refund, refunds } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
 import { isUniqueViolation } from "../db-errors";
 import { ServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
-import { parseAmount } from "../money/money";
 import { revokeForPayment, type SubscriptionEffect } from "../subscriptions/effects";
 import { parseInput } from "../validation/parse";
 import { type RefundInput, refundInput } from "../validation/payment";
 import { lockPayment } from "./lock";
-import { planRefund } from "./refund-rule";
+import { refundAtProvider } from "./provider-refund";
+import { requireRefundPlan } from "./refund-rule";
 import { paymentSnapshot } from "./snapshot";
 
 export interface RefundResult {
   payment: Payment;
   refund: Refund;
   subscription: SubscriptionEffect | null;
+  /** The provider's refund was already recorded (by its webhook): nothing was written now. */
+  alreadyRecorded?: boolean;
 }
 
 export interface RefundOptions {
@@ -36,25 +38,23 @@ export async function refundPayment(
   assertCan(ctx, "payment.refund");
   const input = parseInput(refundInput, raw);
   const now = nowOf(ctx);
+  // A provider that holds the money is asked first, outside the transaction: no row lock is
+  // held over a network call. Everything is checked again under the lock below.
+  const providerRefundId = options.providerRefundId ?? (await refundAtProvider(ctx, input)) ?? undefined;
 
   try {
     return await ctx.db.transaction(async (tx) => {
       const before = await lockPayment(tx, input.paymentId);
-      let requested: bigint | null = null;
-      // A zero-amount payment is refused as such, before its amount is looked at.
-      if (input.amount && before.amountMinor !== 0n) {
-        const parsed = parseAmount(input.amount, before.currency);
-        if (!parsed.ok) throw ServiceError.field("amount", parsed.error);
-        requested = parsed.minor;
+      if (providerRefundId) {
+        // The provider's webhook may have recorded this very refund while we waited for it.
+        const [recorded] = await tx
+          .select()
+          .from(refunds)
+          .where(and(eq(refunds.provider, before.provider), eq(refunds.providerRefundId, providerRefundId)));
+        if (recorded) return { payment: before, refund: recorded, subscription: null, alreadyRecorded: true };
       }
-      const plan = planRefund(before, requested);
-      if (!plan.ok) {
-        throw plan.field === "amount"
-          ? ServiceError.field("amount", plan.message)
-          : new ServiceError("invalid_transition", plan.message);
-      }
-      const { amountMinor, target } = plan;
-      if (before.provider !== "manual" && !options.providerRefundId) {
+      const { amountMinor, target } = requireRefundPlan(before, input.amount);
+      if (before.provider !== "manual" && !providerRefundId) {
         // The provider holds the money: it must accept the refund before anything changes here.
         throw new ServiceError(
           "provider_unavailable",
@@ -70,7 +70,7 @@ export async function refundPayment(
           currency: before.currency,
           reason: input.reason,
           provider: before.provider,
-          providerRefundId: options.providerRefundId ?? null,
+          providerRefundId: providerRefundId ?? null,
           status: "succeeded",
           revokedAccess: target === "refunded" || input.revokeAccess,
           actor: actorLabel(ctx.actor),
@@ -129,8 +129,18 @@ export async function refundPayment(
       return { payment, refund, subscription };
     });
   } catch (err) {
-    if (isUniqueViolation(err, "refunds_provider_refund_key")) {
-      throw new ServiceError("conflict", `Refund ${options.providerRefundId} is already recorded`);
+    if (isUniqueViolation(err, "refunds_provider_refund_key") && providerRefundId) {
+      // Lost a race with the provider's webhook recording the same refund: it is recorded.
+      const [recorded] = await ctx.db
+        .select()
+        .from(refunds)
+        .where(and(eq(refunds.paymentId, input.paymentId), eq(refunds.providerRefundId, providerRefundId)));
+      const [payment] = recorded
+        ? await ctx.db.select().from(payments).where(eq(payments.id, recorded.paymentId))
+        : [];
+      if (recorded && payment)
+        return { payment, refund: recorded, subscription: null, alreadyRecorded: true };
+      throw new ServiceError("conflict", `Refund ${providerRefundId} is already recorded`);
     }
     throw err;
   }

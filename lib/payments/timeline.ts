@@ -1,6 +1,7 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { type AuditRow, auditLog, subscriptionGrants } from "@/db/schema";
+import { type AuditRow, auditLog, subscriptionGrants, webhookEvents } from "@/db/schema";
+import type { WebhookOutcome } from "@/db/schema/enums";
 import { diffJson, type JsonChange } from "../audit/diff";
 import { ServiceError } from "../errors";
 import { isUuid } from "../validation/common";
@@ -20,6 +21,13 @@ export interface TimelineEntry {
   before: unknown;
   after: unknown;
   changes: JsonChange[];
+  /** Set on the entries for provider webhook events about this payment (action `webhook.event`). */
+  webhook?: {
+    id: string;
+    provider: string;
+    type: string;
+    outcome: WebhookOutcome | null;
+  };
 }
 
 function field(value: unknown, key: string): unknown {
@@ -103,7 +111,7 @@ export async function getPaymentTimeline(db: Queryable, paymentId: string): Prom
       a.chainSeq - b.chainSeq,
   );
 
-  return ordered.map((r) => ({
+  const entries: TimelineEntry[] = ordered.map((r) => ({
     id: r.id,
     at: r.occurredAt,
     action: r.action,
@@ -117,4 +125,71 @@ export async function getPaymentTimeline(db: Queryable, paymentId: string): Prom
     after: r.after,
     changes: diffJson(r.before, r.after),
   }));
+  return withWebhookEvents(db, id, entries, paymentEntries);
+}
+
+/**
+ * The provider's webhook events about the payment, each placed after the payment's entries
+ * that happened before it arrived (and their subscription entries), so it precedes the
+ * changes it caused: an event's application is stamped no earlier than its receipt.
+ */
+async function withWebhookEvents(
+  db: Queryable,
+  paymentId: string,
+  entries: TimelineEntry[],
+  paymentEntries: readonly AuditRow[],
+): Promise<TimelineEntry[]> {
+  const events = await db
+    .select({
+      id: webhookEvents.id,
+      provider: webhookEvents.provider,
+      type: webhookEvents.type,
+      receivedAt: webhookEvents.receivedAt,
+      outcome: webhookEvents.outcome,
+      outcomeReason: webhookEvents.outcomeReason,
+      error: webhookEvents.error,
+    })
+    .from(webhookEvents)
+    .where(eq(webhookEvents.paymentId, paymentId));
+  if (events.length === 0) return entries;
+  const placed = events
+    .map((e) => ({
+      e,
+      after: paymentEntries.filter((p) => p.occurredAt < e.receivedAt).at(-1)?.id ?? null,
+    }))
+    .sort((a, b) => a.e.receivedAt.getTime() - b.e.receivedAt.getTime() || (a.e.id < b.e.id ? -1 : 1));
+  const paymentEntryIds = new Set(paymentEntries.map((p) => p.id));
+  const out: TimelineEntry[] = [];
+  const flush = (after: string | null) => {
+    for (const { e, after: placedAfter } of placed) {
+      if (placedAfter !== after) continue;
+      out.push({
+        id: e.id,
+        at: e.receivedAt,
+        action: "webhook.event",
+        entityType: "webhook_event",
+        entityId: e.id,
+        actorLabel: `system:${e.provider}`,
+        actorRole: null,
+        via: "webhook",
+        reason: e.error ?? e.outcomeReason,
+        before: null,
+        after: null,
+        changes: [],
+        webhook: { id: e.id, provider: e.provider, type: e.type, outcome: e.outcome },
+      });
+    }
+  };
+  // A payment entry and the subscription entries of its transaction stay together: the
+  // events that arrived after it go after all of them.
+  let owner: string | null = null;
+  for (const entry of entries) {
+    if (paymentEntryIds.has(entry.id)) {
+      flush(owner);
+      owner = entry.id;
+    }
+    out.push(entry);
+  }
+  flush(owner);
+  return out;
 }

@@ -17,7 +17,9 @@ import {
   resetStaffPasswordAction,
   setStaffDisabledAction,
 } from "@/app/(admin)/staff/actions";
-import { staffUsers } from "@/db/schema";
+import { dryRunReplayAction, replayWebhookAction } from "@/app/(admin)/webhooks/actions";
+import { lookupAction } from "@/app/actions/lookup";
+import { staffUsers, webhookEvents } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
 import type { ActionResult } from "@/lib/auth/action";
 import { permissions } from "@/lib/auth/permissions";
@@ -30,6 +32,7 @@ import { currentModuleMock, resetActionSession, signInAs, useActionDb } from "..
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { rowCounts, snapshot } from "../support/db-snapshot";
 import { ctxFor, insertStaff } from "../support/fixtures";
+import { paymentIntentEvent, stripeId } from "../support/stripe-events";
 
 // The two request seams of a server action: who is signed in (and which database), and
 // Next's cache. Everything else (wrapper, permission map, schemas, service verbs) is real.
@@ -100,6 +103,8 @@ interface Seed extends Staff {
   customer: { id: string; email: string };
   pending: { id: string };
   succeeded: { id: string };
+  /** A stored Stripe event whose application failed: replaying it records a payment. */
+  failedEvent: { id: string };
 }
 
 type AnyAction = (raw: never) => Promise<ActionResult<unknown>>;
@@ -189,6 +194,14 @@ const ACTIONS: ActionSpec[] = [
     data: (s) => [expect.objectContaining({ id: s.customer.id, email: s.customer.email })],
   },
   {
+    name: "lookupAction",
+    action: lookupAction as AnyAction,
+    row: "view payments, customers, subscriptions",
+    writes: false,
+    input: (s) => ({ q: s.pending.id }),
+    data: (s) => ({ kind: "payment", href: `/payments/${s.pending.id}` }),
+  },
+  {
     name: "previewCreateAction",
     action: previewCreateAction as AnyAction,
     row: "create, edit, change status, refund payments",
@@ -211,6 +224,22 @@ const ACTIONS: ActionSpec[] = [
     writes: false,
     input: (s) => ({ paymentId: s.succeeded.id, amount: null, revokeAccess: false }),
     data: () => ({ kind: "revoke" }),
+  },
+  {
+    name: "dryRunReplayAction",
+    action: dryRunReplayAction as AnyAction,
+    row: "view and replay webhook events",
+    writes: false,
+    input: (s) => ({ eventId: s.failedEvent.id }),
+    data: (s) => ({ id: s.failedEvent.id, dryRun: true, outcome: "processed" }),
+  },
+  {
+    name: "replayWebhookAction",
+    action: replayWebhookAction as AnyAction,
+    row: "view and replay webhook events",
+    writes: true,
+    input: (s) => ({ eventId: s.failedEvent.id }),
+    data: (s) => ({ id: s.failedEvent.id, dryRun: false, outcome: "processed" }),
   },
   {
     name: "createStaffAction",
@@ -304,6 +333,29 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
     status: "succeeded",
     reason: "seed: succeeded",
   });
+  const event = paymentIntentEvent({
+    type: "payment_intent.succeeded",
+    intentId: stripeId("pi"),
+    amount: 59_900,
+    currency: "rub",
+    customer: customer.email,
+    plan: "premium",
+  });
+  const [failedEvent] = await db
+    .insert(webhookEvents)
+    .values({
+      provider: "stripe",
+      eventId: String(event.id),
+      type: String(event.type),
+      payload: event,
+      verification: "stripe-signature",
+      receivedAt: new Date(),
+      processedAt: new Date(),
+      outcome: "failed",
+      error: "Error: Connection terminated unexpectedly",
+      attempts: 1,
+    })
+    .returning({ id: webhookEvents.id });
   return {
     ...staff,
     tag,
@@ -311,6 +363,7 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
     customer,
     pending: pending.payment,
     succeeded: succeeded.payment,
+    failedEvent: failedEvent!,
   };
 }
 
@@ -441,6 +494,8 @@ describe("the roles table in this test and lib/auth/permissions.ts", () => {
       await import("@/app/(admin)/payments/actions"),
       await import("@/app/(admin)/staff/actions"),
       await import("@/app/(admin)/account/actions"),
+      await import("@/app/actions/lookup"),
+      await import("@/app/(admin)/webhooks/actions"),
     ];
     const exported = modules.flatMap((m) =>
       Object.entries(m)

@@ -5,6 +5,7 @@ import { NewPaymentPage } from "../pages/new-payment.page";
 import { PaymentDetailPage } from "../pages/payment-detail.page";
 import { PaymentsListPage } from "../pages/payments-list.page";
 import { StaffPage } from "../pages/staff.page";
+import { WebhooksPage } from "../pages/webhooks.page";
 import { type Role, storageStateOf } from "./roles";
 
 export interface Pages {
@@ -14,6 +15,7 @@ export interface Pages {
   newPayment: NewPaymentPage;
   paymentDetail: PaymentDetailPage;
   staffPage: StaffPage;
+  webhooks: WebhooksPage;
 }
 
 export function pagesFor(page: Page): Pages {
@@ -24,6 +26,7 @@ export function pagesFor(page: Page): Pages {
     newPayment: new NewPaymentPage(page),
     paymentDetail: new PaymentDetailPage(page),
     staffPage: new StaffPage(page),
+    webhooks: new WebhooksPage(page),
   };
 }
 
@@ -46,6 +49,7 @@ export const test = base.extend<Fixtures>({
   newPayment: async ({ page }, use) => use(new NewPaymentPage(page)),
   paymentDetail: async ({ page }, use) => use(new PaymentDetailPage(page)),
   staffPage: async ({ page }, use) => use(new StaffPage(page)),
+  webhooks: async ({ page }, use) => use(new WebhooksPage(page)),
   openSession: async ({ browser }, use) => {
     const opened: Awaited<ReturnType<Browser["newContext"]>>[] = [];
     await use(async (role) => {

@@ -8,13 +8,19 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { E2E_PORT } from "./env";
+import { E2E_PORT, E2E_STRIPE_WEBHOOK_SECRET } from "./env";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const dataDir = path.join(root, ".e2e-data");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
 
-const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, NODE_ENV: "production" };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  NODE_ENV: "production",
+  // Specs deliver signed Stripe events (tests/e2e/webhooks.spec.ts).
+  STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
+};
 // The suite always runs on the embedded database, never on a configured server.
 delete env.DATABASE_URL;
 delete env.PORT;
