@@ -51,7 +51,7 @@ test.describe("staff management as admin", () => {
     // Enabled again: the same password works.
     await staffPage.enable(email);
     await other.loginPage.signInSuccessfully(email, own);
-    await expect(other.paymentsList.heading).toBeVisible();
+    await expect(other.page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
 
     // Reset: the old password stops working; the new one-time password signs in (and must
     // be replaced again).
