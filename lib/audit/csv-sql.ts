@@ -65,9 +65,15 @@ const CELL_TEXT: Record<AuditCsvColumn, SQL> = {
   hash: sql`${auditLog.hash}`,
 };
 
-/** One audit row as a complete CSV record (CRLF included), as an SQL text expression. */
-export const auditCsvRecordSql: SQL = sql`(${sql.join(
-  AUDIT_CSV_COLUMNS.map((column) => csvField(CELL_TEXT[column])),
+/** The cells' texts, each computed once per row (c0 … c19, in `AUDIT_CSV_COLUMNS` order). */
+const CELL_COLUMNS: SQL = sql.join(
+  AUDIT_CSV_COLUMNS.map((column, i) => sql`${CELL_TEXT[column]} as ${sql.identifier(`c${i}`)}`),
+  sql`, `,
+);
+
+/** One audit row as a complete CSV record (CRLF included), over the `cells` columns. */
+const RECORD: SQL = sql`(${sql.join(
+  AUDIT_CSV_COLUMNS.map((_, i) => csvField(sql.identifier(`c${i}`) as unknown as SQL)),
   sql` || ',' || `,
 )} || chr(13) || chr(10))`;
 
@@ -93,16 +99,24 @@ export function auditCsvBatchSql(
     : undefined;
   const conditions = [where, position].filter((c): c is SQL => c !== undefined);
   const whereClause = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-  return sql`with batch as (
-      select ${auditCsvRecordSql} as record, ${auditLog.occurredAt} as occurred_at, ${auditLog.id} as id
-      from ${auditLog}
+  // The page is chosen first (an index range scan that stops at `limit`); then each cell's text
+  // is computed once per row (materialised, so the planner cannot fold the casts back into the
+  // many places the quoting rules look at them); then the records are joined into one string.
+  // `cells` names the page "audit_log" so the column expressions resolve to its rows.
+  return sql`with page as (
+      select * from ${auditLog}
       ${whereClause}
-      order by ${auditLog.occurredAt} asc, ${auditLog.id} asc
+      -- NULLS FIRST: the backward scan of the (occurred_at desc nulls last, id desc nulls last)
+      -- index gives exactly this order; without it the planner sorts the whole range.
+      order by ${auditLog.occurredAt} asc nulls first, ${auditLog.id} asc nulls first
       limit ${limit}
+    ), cells as materialized (
+      select ${auditLog.occurredAt} as occurred_at, ${auditLog.id} as id, ${CELL_COLUMNS}
+      from page as ${auditLog}
     )
-    select coalesce(string_agg(record, '' order by occurred_at, id), '') as csv,
+    select coalesce(string_agg(${RECORD}, '' order by occurred_at, id), '') as csv,
       count(*)::int as rows,
       ${isoUtc(sql`max(occurred_at)`)} as last_at,
       ((array_agg(id order by occurred_at desc, id desc))[1])::text as last_id
-    from batch`;
+    from cells`;
 }

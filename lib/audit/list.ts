@@ -181,7 +181,7 @@ async function fetchRows(
  * whole table (~3 s) where the custom plan reads an index (<10 ms). So the list's statements run
  * in a transaction that asks for plans made with the actual values (local to that transaction).
  */
-function withCustomPlans<T>(db: Queryable, run: (db: Queryable) => Promise<T>): Promise<T> {
+export function withCustomPlans<T>(db: Queryable, run: (db: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
     return run(tx);
