@@ -9,8 +9,7 @@ export function NavLinks({ items }: { items: { href: string; label: string }[] }
   return (
     <nav aria-label="Main" className="flex items-center gap-1">
       {items.map((item) => {
-        const active =
-          pathname === item.href || (item.href !== "/" && pathname.startsWith(`${item.href}/`));
+        const active = pathname === item.href || (item.href !== "/" && pathname.startsWith(`${item.href}/`));
         return (
           <Link
             key={item.href}
