@@ -25,7 +25,7 @@ const NEUTRALISED_FIRST = sql.raw(
 );
 
 /** One field, `text` being an SQL text expression that may be NULL. */
-function csvField(text: SQL): SQL {
+export function csvField(text: SQL): SQL {
   const neutralised = sql`(case when left(${text}, 1) in (${NEUTRALISED_FIRST}) then '''' || ${text} else ${text} end)`;
   // The `'` added by neutralisation is never special to CSV, so whether to quote can be read
   // off the stored text itself.
