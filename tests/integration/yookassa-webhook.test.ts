@@ -30,7 +30,7 @@ import { baseline } from "../support/fixtures";
 // YooKassa's side: notification shapes from the shared fixtures, and a local stand-in for
 // its API (GET /v3/payments/{id}, GET /v3/refunds/{id}, basic auth).
 
-const FIXTURES = path.resolve(import.meta.dirname, "../../../shared/fixtures/yookassa");
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/yookassa");
 const fixture = (name: string) =>
   JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8")) as {
     type: string;

@@ -1,6 +1,6 @@
 /**
  * Realistic Stripe events for tests, e2e specs and benchmarks: Stripe's own example objects
- * (../shared/fixtures/stripe, from Stripe's OpenAPI fixtures) with ids, amounts, metadata and
+ * (tests/fixtures/stripe, a copy of ../shared/fixtures/stripe, from Stripe's OpenAPI fixtures) with ids, amounts, metadata and
  * timestamps set per event, signed the way Stripe signs a delivery.
  */
 import { randomBytes } from "node:crypto";
@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Stripe from "stripe";
 
-const FIXTURES = path.resolve(import.meta.dirname, "../../../shared/fixtures/stripe");
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/stripe");
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), "utf8")) as Record<string, unknown>;

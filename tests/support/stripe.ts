@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Stripe from "stripe";
 
-/** Stripe's own example objects (see ../shared/fixtures/README.md). */
-const FIXTURES = path.resolve(import.meta.dirname, "../../../shared/fixtures/stripe");
+/** Stripe's own example objects (tests/fixtures/README.md, copied from ../shared/fixtures). */
+const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/stripe");
 
 export const WEBHOOK_SECRET = "whsec_paydesk_test_secret";
 
