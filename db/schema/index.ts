@@ -2,6 +2,7 @@ export * from "./audit";
 export * from "./customers";
 export * from "./enums";
 export * from "./events";
+export * from "./jobs";
 export * from "./payments";
 export * from "./plans";
 export * from "./rate-limits";
