@@ -4,5 +4,8 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { getDatabase } = await import("./db/runtime");
-  await getDatabase();
+  const handle = await getDatabase();
+  // Reconciliation runs in every instance; a database lease lets one at a time work.
+  const { startScheduler } = await import("./lib/jobs/scheduler");
+  startScheduler(handle.db);
 }

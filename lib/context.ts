@@ -36,6 +36,8 @@ const systemPermissions: ReadonlySet<Permission> = new Set<Permission>([
   "payment.update",
   "payment.change_status",
   "payment.refund",
+  "payment.sync",
+  "review.view",
   "customer.view",
   "customer.create",
   "subscription.view",

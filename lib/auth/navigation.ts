@@ -12,6 +12,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Overview", permission: "payment.view" },
   { href: "/payments", label: "Payments", permission: "payment.view" },
   { href: "/customers", label: "Customers", permission: "customer.view" },
+  { href: "/review", label: "Review", permission: "review.view" },
   { href: "/webhooks", label: "Webhooks", permission: "webhook.view" },
   { href: "/audit", label: "Audit log", permission: "audit.view_own" },
   { href: "/staff", label: "Staff", permission: "staff.manage" },

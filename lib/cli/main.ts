@@ -2,11 +2,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentMethods, paymentStatuses, staffRoles } from "@/db/schema/enums";
 import { verifyAuditChain } from "../audit/verify";
 import { createCustomer } from "../customers/create";
+import { reconcile } from "../jobs/reconcile";
 import { formatMinor } from "../money/money";
 import { changePaymentStatus } from "../payments/change-status";
 import { createPayment } from "../payments/create";
+import { actThroughProvider } from "../payments/provider-action";
 import { getPaymentDetail, listPayments } from "../payments/queries";
 import { refundPayment } from "../payments/refund";
+import { syncPayment } from "../payments/sync";
 import { updatePayment } from "../payments/update";
 import { createStaff } from "../staff/create";
 import { getCustomerSubscriptions } from "../subscriptions/queries";
@@ -177,13 +180,26 @@ payments
       const p = d.payment;
       emit(
         opts.json,
-        { ...paymentView(p), customer: d.customer, plan: d.plan, refunds: d.refunds, grant: d.grant },
+        {
+          ...paymentView(p),
+          customer: d.customer,
+          plan: d.plan,
+          refunds: d.refunds,
+          disputes: d.disputes,
+          grant: d.grant,
+        },
         () =>
           [
             `Payment ${p.id}`,
             `  status      ${p.status}${p.disputed ? " (disputed)" : ""}`,
             `  amount      ${money(p.amountMinor, p.currency)} (refunded ${formatMinor(p.refundedMinor, p.currency)})`,
             `  kind        ${p.kind} via ${p.provider}${p.providerPaymentId ? ` ${p.providerPaymentId}` : ""}`,
+            ...(p.provider !== "manual"
+              ? [
+                  `  provider    ${p.providerStatus ?? "—"}${p.providerError ? ` (last error: ${p.providerError})` : ""}; synced ${iso(p.providerSyncedAt)}`,
+                ]
+              : []),
+            ...(p.reviewReason ? [`  review      held: ${p.reviewReason}`] : []),
             `  customer    ${d.customer.email} (${d.customer.name})`,
             `  plan        ${d.plan ? d.plan.code : "—"}`,
             `  method      ${p.method ?? "—"}`,
@@ -195,7 +211,11 @@ payments
               : "  grant       —",
             ...d.refunds.map(
               (r) =>
-                `  refund      ${money(r.amountMinor, r.currency)} at ${iso(r.createdAt)} by ${r.actor}: ${r.reason}`,
+                `  refund      ${money(r.amountMinor, r.currency)} ${r.status}${r.providerRefundId ? ` ${r.providerRefundId}` : ""}${r.failureReason ? ` (${r.failureReason})` : ""}${r.bankReference ? ` ref ${r.bankReference}` : ""} at ${iso(r.createdAt)} by ${r.actor}: ${r.reason}`,
+            ),
+            ...d.disputes.map(
+              (x) =>
+                `  dispute     ${x.kind} ${x.providerDisputeId} ${x.status} (${x.providerStatus}) ${money(x.amountMinor, x.currency)}${x.reason ? ` ${x.reason}` : ""}`,
             ),
           ].join("\n"),
       );
@@ -237,6 +257,8 @@ payments
   .command("refund <paymentId>")
   .option("--amount <decimal>", "default: everything that is left")
   .option("--revoke-access", "also revoke the access a partial refund would keep")
+  .option("--keep-access", "a full refund that leaves the customer's access (compensation)")
+  .option("--bank-reference <ref>", "the bank's reference of a manual refund's transfer")
   .requiredOption("--reason <text>")
   .addOption(actorOption())
   .addOption(jsonOption())
@@ -247,10 +269,22 @@ payments
         paymentId,
         amount: opts.amount,
         revokeAccess: Boolean(opts.revokeAccess),
+        keepAccess: Boolean(opts.keepAccess),
+        bankReference: opts.bankReference ?? null,
         reason: opts.reason,
       });
       const p = result.payment;
-      emit(opts.json, { ...paymentView(p), refund: result.refund, subscription: result.subscription }, () => {
+      const view = {
+        ...paymentView(p),
+        refund: result.refund,
+        outcome: result.outcome,
+        message: result.message,
+        subscription: result.subscription,
+      };
+      emit(opts.json, view, () => {
+        if (result.outcome === "pending") {
+          return `Refund ${result.refund.id} of ${money(result.refund.amountMinor, p.currency)} is pending: ${result.message}`;
+        }
         const lines = [
           `Refunded ${money(result.refund.amountMinor, p.currency)} of payment ${p.id}: now ${p.status} (${formatMinor(p.refundedMinor, p.currency)} of ${formatMinor(p.amountMinor, p.currency)} refunded)`,
         ];
@@ -366,6 +400,88 @@ audit
     withDatabase(async (handle) => {
       const result = await runAuditExport(handle, opts);
       process.stderr.write(`Exported ${result.rows} entries (recorded as audit entry ${result.entryId})\n`);
+    }),
+  );
+
+/** What Sync, capture and cancel did: the payment as the provider left it, and one line per change. */
+function emitProviderResult(
+  json: boolean,
+  p: Parameters<typeof paymentView>[0] & { providerStatus: string | null },
+  result: { changed: boolean; notes: string[] },
+) {
+  emit(
+    json,
+    { ...paymentView(p), providerStatus: p.providerStatus, changed: result.changed, notes: result.notes },
+    () =>
+      [
+        `Payment ${p.id}: ${p.status} (${p.providerStatus ?? "—"})`,
+        ...result.notes.map((n) => `  ${n}`),
+      ].join("\n"),
+  );
+}
+
+payments
+  .command("sync <paymentId>")
+  .description("re-fetch a provider payment (status, captured amount, refunds, disputes) and apply it")
+  .option("--reason <text>")
+  .addOption(actorOption())
+  .addOption(jsonOption())
+  .action((paymentId: string, opts) =>
+    withDatabase(async (handle) => {
+      const ctx = await adminContext(handle, opts.actor);
+      const result = await syncPayment(ctx, { paymentId, reason: opts.reason ?? null });
+      emitProviderResult(Boolean(opts.json), result.payment, result);
+    }),
+  );
+
+for (const action of ["capture", "cancel"] as const) {
+  payments
+    .command(`${action} <paymentId>`)
+    .description(`${action} an authorised provider payment through the provider`)
+    .option("--amount <decimal>", action === "capture" ? "capture less than authorised" : "(capture only)")
+    .requiredOption("--reason <text>")
+    .addOption(actorOption())
+    .addOption(jsonOption())
+    .action((paymentId: string, opts) =>
+      withDatabase(async (handle) => {
+        const ctx = await adminContext(handle, opts.actor);
+        const result = await actThroughProvider(ctx, {
+          paymentId,
+          action,
+          amount: opts.amount ?? null,
+          reason: opts.reason,
+        });
+        if (!result.payment) throw new Error(result.notes.join("; "));
+        emitProviderResult(Boolean(opts.json), result.payment, result);
+      }),
+    );
+}
+
+// ---------------------------------------------------------------- reconcile
+const reconcileCmd = program
+  .command("reconcile")
+  .description("settle provider payments and refunds with the providers");
+reconcileCmd
+  .command("run")
+  .description("one reconciliation pass now (as system:reconciler)")
+  .option("--dry-run", "report what would change; change nothing, send nothing")
+  .option("--older-than <minutes>", "only payments unchanged this long (default 15)", positiveInt)
+  .addOption(jsonOption())
+  .action((opts) =>
+    withDatabase(async (handle) => {
+      const report = await reconcile(handle.db, {
+        dryRun: Boolean(opts.dryRun),
+        ...(opts.olderThan ? { stuckAfterMs: opts.olderThan * 60_000 } : {}),
+      });
+      emit(opts.json, report, () =>
+        [
+          `${report.dryRun ? "Dry run: " : ""}checked ${report.checked}, changed ${report.changed}, not settled ${report.errors}`,
+          ...report.items.map(
+            (i) =>
+              `  ${i.paymentId} ${i.provider} ${i.providerPaymentId ?? ""} ${i.outcome}: ${i.notes.join("; ")}`,
+          ),
+        ].join("\n"),
+      );
     }),
   );
 

@@ -1,7 +1,7 @@
 import { and, count, eq, gt, gte, inArray, lt, ne, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { queryRows } from "@/db/rows";
-import { payments, subscriptions } from "@/db/schema";
+import { disputes, payments, refunds, subscriptions } from "@/db/schema";
 import { type PaymentStatus, paymentStatuses, type StaffRole } from "@/db/schema/enums";
 import { auditScope } from "../audit/list";
 import { DAY_MS } from "../subscriptions/arithmetic";
@@ -14,6 +14,8 @@ import { DAY_MS } from "../subscriptions/arithmetic";
  *
  * Indexes they rely on (1M payments must stay cheap):
  *   payments_succeeded_idx       (succeeded_at) where not null   month and 30-day revenue, trials
+ *   disputes_open_idx            (opened_at) where open           open disputes
+ *   refunds_pending_idx          (created_at) where pending       refunds pending
  *   payments_created_idx         (created_at desc, id desc)       this month's payments by status
  *   subscriptions_status_end_idx (status, current_period_end)     active subscriptions
  *   audit_log_actor_action_idx   (actor_id, action, occurred_at …) latest manual changes, per staff member
@@ -63,8 +65,16 @@ export interface CurrencyRevenue {
   payments: number;
   /** What those payments took. */
   grossMinor: bigint;
-  /** What has been refunded of those same payments since, whenever it was refunded. */
+  /**
+   * What has been refunded of those same payments since, whenever it was refunded: refunds the
+   * provider (or the bank, for manual ones) confirmed. A pending or failed refund is not here.
+   */
   refundedMinor: bigint;
+  /** Disputes lost in the month (by when they closed), whichever month their payment was in. */
+  lostDisputes: number;
+  /** What those lost disputes took back. */
+  lostMinor: bigint;
+  /** gross − refunded − lost. */
   netMinor: bigint;
 }
 
@@ -73,9 +83,19 @@ export interface CurrencyRevenue {
  * in any status that took money): gross, refunded of them so far, net. A refund is counted
  * against the payment it refunds, so a month's figures say what that month's sales are worth
  * now; a voided trial took nothing and is not revenue.
+ *
+ * Refunded is the payments' `refunded_minor`, which only a succeeded refund adds to (and a
+ * counted refund that fails later takes back out): a refund still pending at the provider, or
+ * one that failed, changes nothing here.
+ *
+ * A lost dispute counts like a refund, in the month it was lost (`closed_at`) and in the
+ * dispute's currency, whichever month its payment succeeded in (the money left that month).
+ * A currency with a lost dispute but no sale this month gets a row of its own.
  */
 export async function monthRevenue(db: Queryable, now: Date): Promise<CurrencyRevenue[]> {
-  const rows = await db
+  const month = utcMonth(now);
+  // One after the other: `db` may be a transaction, which runs one statement at a time anyway.
+  const sales = await db
     .select({
       currency: payments.currency,
       payments: count(),
@@ -84,25 +104,72 @@ export async function monthRevenue(db: Queryable, now: Date): Promise<CurrencyRe
     })
     .from(payments)
     .where(
-      and(
-        succeededWithin(utcMonth(now)),
-        inArray(payments.status, SUCCEEDED_STATUSES),
-        gt(payments.amountMinor, 0n),
-      ),
+      and(succeededWithin(month), inArray(payments.status, SUCCEEDED_STATUSES), gt(payments.amountMinor, 0n)),
     )
-    .groupBy(payments.currency)
-    .orderBy(payments.currency);
-  return rows.map((r) => {
-    const grossMinor = BigInt(r.gross);
-    const refundedMinor = BigInt(r.refunded);
-    return {
-      currency: r.currency,
-      payments: r.payments,
-      grossMinor,
-      refundedMinor,
-      netMinor: grossMinor - refundedMinor,
-    };
-  });
+    .groupBy(payments.currency);
+  // Disputes are few: no index of their own on closed_at.
+  const lost = await db
+    .select({
+      currency: disputes.currency,
+      disputes: count(),
+      amount: sql<string>`sum(${disputes.amountMinor})::text`,
+    })
+    .from(disputes)
+    .where(
+      and(eq(disputes.status, "lost"), gte(disputes.closedAt, month.start), lt(disputes.closedAt, month.end)),
+    )
+    .groupBy(disputes.currency);
+  const byCurrency = new Map<string, CurrencyRevenue>();
+  const row = (currency: string): CurrencyRevenue => {
+    let r = byCurrency.get(currency);
+    if (!r) {
+      r = {
+        currency,
+        payments: 0,
+        grossMinor: 0n,
+        refundedMinor: 0n,
+        lostDisputes: 0,
+        lostMinor: 0n,
+        netMinor: 0n,
+      };
+      byCurrency.set(currency, r);
+    }
+    return r;
+  };
+  for (const s of sales) {
+    const r = row(s.currency);
+    r.payments = s.payments;
+    r.grossMinor = BigInt(s.gross);
+    r.refundedMinor = BigInt(s.refunded);
+  }
+  for (const d of lost) {
+    const r = row(d.currency);
+    r.lostDisputes = d.disputes;
+    r.lostMinor = BigInt(d.amount);
+  }
+  return [...byCurrency.values()]
+    .map((r) => ({ ...r, netMinor: r.grossMinor - r.refundedMinor - r.lostMinor }))
+    .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+}
+
+// ---------------------------------------------------------------------------------------
+// What waits on someone else: open disputes and unconfirmed refunds
+
+export interface OpenMatters {
+  /** Disputes (inquiries and chargebacks) still open at the provider. */
+  openDisputes: number;
+  /** Refunds the provider has not confirmed yet (however recent). */
+  refundsPending: number;
+}
+
+/**
+ * Open disputes and pending refunds now, whenever they started: each count reads only its
+ * partial index (disputes_open_idx, refunds_pending_idx), which holds nothing else.
+ */
+export async function openMatters(db: Queryable): Promise<OpenMatters> {
+  const [d] = await db.select({ n: count() }).from(disputes).where(eq(disputes.status, "open"));
+  const [r] = await db.select({ n: count() }).from(refunds).where(eq(refunds.status, "pending"));
+  return { openDisputes: d?.n ?? 0, refundsPending: r?.n ?? 0 };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { parseInput } from "../validation/parse";
 import { type ChangeStatusInput, changeStatusInput } from "../validation/payment";
 import { lockPayment } from "./lock";
 import { paymentSnapshot } from "./snapshot";
-import { checkTransition } from "./state-machine";
+import { checkTransition, manualChangeRefusal } from "./state-machine";
 
 export interface ChangeStatusResult {
   payment: Payment;
@@ -28,8 +28,9 @@ const EVENT_FOR: Partial<Record<PaymentStatus, DomainEventType>> = {
 };
 
 /**
- * Moves a payment through the state machine (by hand, or for a provider). Entering
- * `succeeded` extends the subscription; voiding a succeeded trial revokes its grant.
+ * Moves a manual payment through the state machine by hand. Entering `succeeded` extends the
+ * subscription; voiding a succeeded trial revokes its grant. A provider's payment is refused
+ * whoever asks: its status follows the provider (lib/payments/apply-provider-state.ts).
  */
 export async function changePaymentStatus(
   ctx: ServiceContext,
@@ -37,12 +38,13 @@ export async function changePaymentStatus(
 ): Promise<ChangeStatusResult> {
   assertCan(ctx, "payment.change_status");
   const input = parseInput(changeStatusInput, raw);
-  const cause = ctx.actor.type === "system" ? "provider" : "manual";
   const now = nowOf(ctx);
 
   return ctx.db.transaction(async (tx) => {
     const before = await lockPayment(tx, input.paymentId);
-    const check = checkTransition(before.status, input.status, cause, before.amountMinor);
+    const refusal = manualChangeRefusal(before);
+    if (refusal) throw new ServiceError("invalid_transition", refusal);
+    const check = checkTransition(before.status, input.status, "manual", before.amountMinor);
     if (!check.ok) throw new ServiceError("invalid_transition", check.reason);
     if (check.noop)
       return { payment: before, changed: false, previousStatus: before.status, subscription: null };

@@ -42,6 +42,9 @@ interface NewPayment {
   grantDays: number | null;
   idempotencyKey: string | null;
   reason: string | null;
+  providerStatus?: string | null;
+  providerError?: string | null;
+  providerStateAt?: Date | null;
 }
 
 export const TRIAL_TAKEN = "This customer has already had a trial of this plan";
@@ -61,9 +64,9 @@ export async function createPayment(
 }
 
 /**
- * Records a payment a provider took, keyed by the provider's payment id: a second call
- * with the same id returns the existing payment unchanged (status moves go through
- * `changePaymentStatus`).
+ * Records a payment a provider took, as pending, keyed by the provider's payment id: a second
+ * call with the same id returns the existing payment unchanged. Its status at the provider is
+ * then applied by `applyProviderState`, through the same checks as any later change.
  */
 export async function recordProviderPayment(
   ctx: ServiceContext,
@@ -179,6 +182,10 @@ async function insertPayment(ctx: ServiceContext, p: NewPayment): Promise<Create
         createdAt: now,
         updatedAt: now,
         succeededAt: p.status === "succeeded" ? now : null,
+        providerStatus: p.providerStatus ?? null,
+        providerError: p.providerError ?? null,
+        providerStateAt: p.providerStateAt ?? null,
+        requestedMinor: p.provider === "manual" ? null : p.amountMinor,
       };
       // A concurrent request with the same key waits on the unique index, then lands here
       // with nothing inserted and reads the winner's payment.

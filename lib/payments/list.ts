@@ -1,12 +1,31 @@
 import cc from "currency-codes";
-import { and, asc, desc, eq, gte, inArray, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  lt,
+  lte,
+  notInArray,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { customers, payments, plans } from "@/db/schema";
+import { customers, payments, plans, refunds } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
 import { currencyExponent, parseAmount } from "../money";
 import { decodeCursorPayload, encodeCursorPayload, isIsoMillis } from "../pagination/cursor";
 import { isUuid } from "../validation/common";
-import type { PaymentListDir, PaymentListQuery, PaymentListSort } from "../validation/payment-list";
+import type {
+  PaymentListDir,
+  PaymentListFlag,
+  PaymentListQuery,
+  PaymentListSort,
+} from "../validation/payment-list";
 
 /**
  * The server-driven payments list: filters from the URL (lib/validation/payment-list.ts),
@@ -16,6 +35,10 @@ import type { PaymentListDir, PaymentListQuery, PaymentListSort } from "../valid
  *   payments (customer_id, created_at desc, id desc)  one customer
  *   payments (amount_minor, id)                       amount order (scanned backwards for desc)
  * and a count that stops at a cap. Never OFFSET: page 400 costs what page 1 costs.
+ *
+ * The `flag` filter (disputed, refund pending, held for review) is a plain condition on the
+ * same scan: flagged payments are few, and the pending refunds are read through
+ * refunds_pending_idx (a partial index holding only them).
  */
 
 export interface PaymentListRow {
@@ -35,6 +58,12 @@ export interface PaymentListRow {
   customerName: string;
   planCode: string | null;
   planName: string | null;
+  /** A dispute of it is open or was lost. */
+  disputed: boolean;
+  /** Why it waits for a person before granting anything (null: it does not). */
+  reviewReason: string | null;
+  /** A refund of it is still waiting for the provider's confirmation. */
+  refundPending: boolean;
 }
 
 export interface PaymentListPage {
@@ -268,7 +297,24 @@ function filterConditions(query: PaymentListQuery, match: CustomerMatch): SQL[] 
   if (amount) where.push(amount);
   if (query.customer) where.push(eq(payments.customerId, query.customer));
   if (query.q && match) where.push(customerMatchCondition(query.q, match));
+  // Any of the chosen flags, like the other facets.
+  if (query.flag.length === 1) where.push(flagCondition(query.flag[0]!));
+  else if (query.flag.length > 1) where.push(or(...query.flag.map(flagCondition))!);
   return where;
+}
+
+/** Payments with a refund still pending (through the partial index refunds_pending_idx). */
+const pendingRefundPayments = sql`select ${refunds.paymentId} from ${refunds} where ${refunds.status} = 'pending'`;
+
+function flagCondition(flag: PaymentListFlag): SQL {
+  switch (flag) {
+    case "disputed":
+      return eq(payments.disputed, true);
+    case "held":
+      return isNotNull(payments.reviewReason);
+    case "refund_pending":
+      return sql`${payments.id} in (${pendingRefundPayments})`;
+  }
 }
 
 /** True when the fragment matches no customer at all: no payment can match. */
@@ -294,6 +340,10 @@ const rowColumns = {
   customerName: customers.name,
   planCode: plans.code,
   planName: plans.name,
+  disputed: payments.disputed,
+  reviewReason: payments.reviewReason,
+  // One probe of refunds_payment_idx per row of the page.
+  refundPending: sql<boolean>`exists (select 1 from ${refunds} where ${refunds.paymentId} = ${payments.id} and ${refunds.status} = 'pending')`,
 };
 
 /**

@@ -270,6 +270,8 @@ export interface PreviewRefundInput {
   /** Or the amount as typed: a decimal in the payment's currency, parsed as the refund verb parses it. */
   amount?: string | null;
   revokeAccess: boolean;
+  /** A full refund that leaves the access as it is (compensation); refused for a partial one. */
+  keepAccess?: boolean;
 }
 
 /** A refund (refundPayment), before it is confirmed. */
@@ -289,6 +291,18 @@ export async function previewRefundEffect(
   }
   const plan = planRefund(payment, requested);
   if (!plan.ok) return refused(plan.field, plan.message);
+  // As refundPayment: keeping access is a choice for full refunds, and not with revoking it.
+  if (input.keepAccess && plan.target !== "refunded") {
+    return refused(
+      "keepAccess",
+      "A partial refund keeps access anyway; keeping access is a choice for full refunds",
+    );
+  }
+  if (input.keepAccess && input.revokeAccess) {
+    return refused("keepAccess", "Choose either to keep access or to revoke it, not both");
+  }
+  if (input.keepAccess)
+    return none("Access stays: compensation, the customer keeps the access this payment gave");
   if (plan.target === "refunded" || input.revokeAccess) return revocation(db, payment, now);
   return none("Access stays: a partial refund keeps the grant");
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
-import { customers, payments, plans, refunds, subscriptionGrants } from "@/db/schema";
+import { customers, disputes, payments, plans, refunds, subscriptionGrants } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
 import { findCustomer } from "../customers/resolve";
 import { ServiceError } from "../errors";
@@ -24,7 +24,12 @@ export async function getPaymentDetail(db: Queryable, paymentId: string) {
     .select()
     .from(subscriptionGrants)
     .where(eq(subscriptionGrants.paymentId, paymentId));
-  return { ...row, refunds: refundRows, grant: grant ?? null };
+  const disputeRows = await db
+    .select()
+    .from(disputes)
+    .where(eq(disputes.paymentId, paymentId))
+    .orderBy(asc(disputes.openedAt));
+  return { ...row, refunds: refundRows, disputes: disputeRows, grant: grant ?? null };
 }
 
 export interface ListPaymentsFilter {

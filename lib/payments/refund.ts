@@ -1,147 +1,227 @@
+import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { type Payment, payments, type Refund, refunds } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
-import { isUniqueViolation } from "../db-errors";
 import { ServiceError } from "../errors";
-import { emitEvent } from "../events/emit";
-import { revokeForPayment, type SubscriptionEffect } from "../subscriptions/effects";
+import { providerAdapter, providerName } from "../providers/adapter";
+import { isProviderCallError } from "../providers/call-error";
+import type { SubscriptionEffect } from "../subscriptions/effects";
 import { parseInput } from "../validation/parse";
 import { type RefundInput, refundInput } from "../validation/payment";
+import { applyProviderState } from "./apply-provider-state";
 import { lockPayment } from "./lock";
-import { refundAtProvider } from "./provider-refund";
+import { countRefund, failPendingRefund } from "./refund-effects";
 import { requireRefundPlan } from "./refund-rule";
 import { paymentSnapshot } from "./snapshot";
+
+export type RefundOutcome = "succeeded" | "pending" | "failed";
 
 export interface RefundResult {
   payment: Payment;
   refund: Refund;
   subscription: SubscriptionEffect | null;
-  /** The provider's refund was already recorded (by its webhook): nothing was written now. */
-  alreadyRecorded?: boolean;
+  /**
+   * `pending`: the provider has not confirmed the refund yet, or its answer was lost. The
+   * refund stays pending with its idempotency key until the provider's webhook, Sync or the
+   * reconciler settles it; a new refund of the payment is refused meanwhile.
+   */
+  outcome: RefundOutcome;
+  /** What to tell the person who asked, in one sentence. */
+  message: string;
 }
 
-export interface RefundOptions {
-  /** Set when the provider itself reports (or has accepted) the refund. */
-  providerRefundId?: string;
+/** While a refund waits for its provider, nothing else is refunded from the payment. */
+export function pendingRefundMessage(provider: string): string {
+  const name = providerName(provider);
+  return `A refund of this payment is waiting for ${name} to confirm it: do not refund again. Paydesk settles it from ${name}'s answer (Sync now, or the reconciler), and a retry reuses its key, so it can never be paid twice`;
 }
 
 /**
- * Refunds all or part of what is left of a succeeded payment. A full refund revokes the
- * payment's grant; a partial one keeps it unless `revokeAccess` is set.
+ * Refunds all or part of what is left of a succeeded payment.
+ * - Manual payment: recorded and counted at once (the money went back by bank transfer or cash;
+ *   `bankReference` keeps the transfer's reference).
+ * - Provider payment: the refund is written `pending` with a stable idempotency key first, then
+ *   the provider is asked with that key, outside any lock. Its answer settles the refund
+ *   (succeeded, pending, failed) through the same path as its webhooks. No answer leaves it
+ *   pending and says so: nothing can refund it twice, because every retry sends the same key.
+ * A full refund revokes the payment's grant unless `keepAccess`; a partial one keeps it unless
+ * `revokeAccess`.
  */
-export async function refundPayment(
-  ctx: ServiceContext,
-  raw: RefundInput,
-  options: RefundOptions = {},
-): Promise<RefundResult> {
+export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Promise<RefundResult> {
   assertCan(ctx, "payment.refund");
   const input = parseInput(refundInput, raw);
   const now = nowOf(ctx);
-  // A provider that holds the money is asked first, outside the transaction: no row lock is
-  // held over a network call. Everything is checked again under the lock below.
-  const providerRefundId = options.providerRefundId ?? (await refundAtProvider(ctx, input)) ?? undefined;
 
-  try {
-    return await ctx.db.transaction(async (tx) => {
-      const before = await lockPayment(tx, input.paymentId);
-      if (providerRefundId) {
-        // The provider's webhook may have recorded this very refund while we waited for it.
-        const [recorded] = await tx
-          .select()
-          .from(refunds)
-          .where(and(eq(refunds.provider, before.provider), eq(refunds.providerRefundId, providerRefundId)));
-        if (recorded) return { payment: before, refund: recorded, subscription: null, alreadyRecorded: true };
-      }
-      const { amountMinor, target } = requireRefundPlan(before, input.amount);
-      if (before.provider !== "manual" && !providerRefundId) {
-        // The provider holds the money: it must accept the refund before anything changes here.
-        throw new ServiceError(
-          "provider_unavailable",
-          `This payment was taken by ${before.provider}; refund it through ${before.provider} (not connected here)`,
-        );
-      }
-
-      const [refund] = await tx
-        .insert(refunds)
-        .values({
-          paymentId: before.id,
-          amountMinor,
-          currency: before.currency,
-          reason: input.reason,
-          provider: before.provider,
-          providerRefundId: providerRefundId ?? null,
-          status: "succeeded",
-          revokedAccess: target === "refunded" || input.revokeAccess,
-          actor: actorLabel(ctx.actor),
-          createdByStaffId: ctx.actor.type === "staff" ? ctx.actor.id : null,
-          createdAt: now,
-        })
-        .returning();
-      if (!refund) throw new Error("refund insert returned nothing");
-
-      const [payment] = await tx
-        .update(payments)
-        .set({
-          status: target,
-          refundedMinor: before.refundedMinor + amountMinor,
-          updatedAt: now,
-          version: before.version + 1,
-        })
-        .where(eq(payments.id, before.id))
-        .returning();
-      if (!payment) throw new Error("payment update lost");
-      await step(ctx, "payment.status_written");
-
-      await appendAudit(
-        tx,
-        ctx,
-        {
-          action: "payment.refund",
-          entityType: "payment",
-          entityId: payment.id,
-          before: paymentSnapshot(before),
-          after: {
-            ...paymentSnapshot(payment),
-            refund: {
-              id: refund.id,
-              amountMinor,
-              providerRefundId: refund.providerRefundId,
-              revokeAccess: refund.revokedAccess,
-            },
-          },
-          reason: input.reason,
-        },
-        { entityLocked: true },
+  const requested = await ctx.db.transaction(async (tx) => {
+    const before = await lockPayment(tx, input.paymentId);
+    if (before.disputed) {
+      throw new ServiceError(
+        "invalid_transition",
+        "This payment is disputed: the dispute decides where the money goes, so it cannot be refunded now",
       );
+    }
+    const [waiting] = await tx
+      .select({ id: refunds.id })
+      .from(refunds)
+      .where(and(eq(refunds.paymentId, before.id), eq(refunds.status, "pending")))
+      .limit(1);
+    if (waiting) throw new ServiceError("conflict", pendingRefundMessage(before.provider));
+    const plan = requireRefundPlan(before, input.amount);
+    if (input.keepAccess && plan.target !== "refunded") {
+      throw ServiceError.field(
+        "keepAccess",
+        "A partial refund keeps access anyway; keeping access is a choice for full refunds",
+      );
+    }
+    if (input.keepAccess && input.revokeAccess) {
+      throw ServiceError.field("keepAccess", "Choose either to keep access or to revoke it, not both");
+    }
+    if (before.provider !== "manual" && input.bankReference) {
+      throw ServiceError.field(
+        "bankReference",
+        `A ${providerName(before.provider)} refund has no bank reference: the provider returns the money`,
+      );
+    }
+    if (before.provider !== "manual" && !before.providerPaymentId) {
+      throw new ServiceError("provider_error", "This provider payment has no provider id to refund");
+    }
 
-      const subscription = refund.revokedAccess
-        ? await revokeForPayment(tx, ctx, payment, now, input.reason)
-        : null;
-      await emitEvent(tx, {
-        type: "payment.refunded",
-        aggregateType: "payment",
-        aggregateId: payment.id,
-        payload: { ...paymentSnapshot(payment), refundId: refund.id, refundMinor: amountMinor, subscription },
-        at: now,
-      });
-      await step(ctx, "payment.done");
-      return { payment, refund, subscription };
+    const id = randomUUID();
+    const [refund] = await tx
+      .insert(refunds)
+      .values({
+        id,
+        paymentId: before.id,
+        amountMinor: plan.amountMinor,
+        currency: before.currency,
+        reason: input.reason,
+        provider: before.provider,
+        status: "pending",
+        revokedAccess: input.revokeAccess,
+        keepAccess: input.keepAccess,
+        idempotencyKey: before.provider === "manual" ? null : `paydesk-refund-${id}`,
+        bankReference: input.bankReference ?? null,
+        actor: actorLabel(ctx.actor),
+        createdByStaffId: ctx.actor.type === "staff" ? ctx.actor.id : null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    if (!refund) throw new Error("refund insert returned nothing");
+    await step(ctx, "refund.written");
+
+    if (before.provider === "manual") {
+      const effect = await countRefund(tx, ctx, { payment: before, refund, now, reason: input.reason });
+      return { done: { ...effect, outcome: "succeeded" as const, message: "Refunded" } };
+    }
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: "payment.refund_requested",
+        entityType: "payment",
+        entityId: before.id,
+        before: paymentSnapshot(before),
+        after: {
+          ...paymentSnapshot(before),
+          refund: {
+            id: refund.id,
+            amountMinor: refund.amountMinor,
+            status: refund.status,
+            idempotencyKey: refund.idempotencyKey,
+            revokeAccess: refund.revokedAccess,
+            keepAccess: refund.keepAccess,
+          },
+        },
+        reason: input.reason,
+      },
+      { entityLocked: true },
+    );
+    return { pending: { payment: before, refund } };
+  });
+  if ("done" in requested && requested.done) return requested.done;
+  const { payment, refund } = requested.pending as { payment: Payment; refund: Refund };
+  return sendRefund(ctx, payment, refund, { firstAttempt: true });
+}
+
+/** A provider keeps an idempotency key for 24 hours; past that a resend would be a new refund. */
+export const REFUND_RESEND_WINDOW_MS = 23 * 3_600_000;
+
+/**
+ * Asks the provider for a refund recorded as pending (again, with its own key, when its first
+ * answer was lost) and applies the answer. Used by the refund verb, Sync and the reconciler.
+ */
+export async function sendRefund(
+  ctx: ServiceContext,
+  payment: Payment,
+  refund: Refund,
+  options: { firstAttempt: boolean },
+): Promise<RefundResult> {
+  const name = providerName(payment.provider);
+  const adapter = providerAdapter(payment.provider);
+  try {
+    const answer = await adapter.refund(payment, refund);
+    await applyProviderState(ctx, {
+      provider: answer.provider,
+      providerPaymentId: answer.providerPaymentId,
+      observedAt: nowOf(ctx),
+      refunds: [{ ...answer.refund, paydeskRefundId: refund.id }],
+      disputes: [],
+      source: `${name} answered the refund request ${refund.id}`,
     });
   } catch (err) {
-    if (isUniqueViolation(err, "refunds_provider_refund_key") && providerRefundId) {
-      // Lost a race with the provider's webhook recording the same refund: it is recorded.
-      const [recorded] = await ctx.db
-        .select()
-        .from(refunds)
-        .where(and(eq(refunds.paymentId, input.paymentId), eq(refunds.providerRefundId, providerRefundId)));
-      const [payment] = recorded
-        ? await ctx.db.select().from(payments).where(eq(payments.id, recorded.paymentId))
-        : [];
-      if (recorded && payment)
-        return { payment, refund: recorded, subscription: null, alreadyRecorded: true };
-      throw new ServiceError("conflict", `Refund ${providerRefundId} is already recorded`);
+    if (
+      isProviderCallError(err) &&
+      (err.outcome === "refused" || (err.outcome === "not_sent" && options.firstAttempt))
+    ) {
+      // Nothing was refunded at the provider (a refusal of a resend is the provider's answer
+      // to this very key): the request is closed, and a new one may be made.
+      await closeRefund(ctx, refund, `${name} did not refund: ${err.message}`);
+      throw err;
     }
-    throw err;
+    if (!(isProviderCallError(err) && (err.outcome === "unknown" || err.outcome === "not_sent"))) throw err;
+    const current = await reload(ctx, refund);
+    return {
+      ...current,
+      subscription: null,
+      outcome: "pending",
+      message: `No answer from ${name} (${err.message}). ${pendingRefundMessage(payment.provider)}`,
+    };
   }
+  const current = await reload(ctx, refund);
+  const outcome: RefundOutcome =
+    current.refund.status === "succeeded"
+      ? "succeeded"
+      : current.refund.status === "failed"
+        ? "failed"
+        : "pending";
+  const message =
+    outcome === "succeeded"
+      ? `Refunded through ${name}`
+      : outcome === "failed"
+        ? `${name} did not refund: ${current.refund.failureReason ?? "the refund failed"}`
+        : `${name} accepted the refund and is processing it (${current.refund.providerStatus ?? "pending"}): it counts once ${name} confirms it. Do not refund again`;
+  if (outcome === "failed") {
+    throw new ServiceError("provider_error", message);
+  }
+  return { ...current, subscription: null, outcome, message };
+}
+
+async function reload(ctx: ServiceContext, refund: Refund): Promise<{ payment: Payment; refund: Refund }> {
+  const [row] = await ctx.db.select().from(refunds).where(eq(refunds.id, refund.id));
+  const [payment] = await ctx.db.select().from(payments).where(eq(payments.id, refund.paymentId));
+  if (!row || !payment) throw new Error("refund vanished");
+  return { payment, refund: row };
+}
+
+/** Closes a pending refund the provider never took (refused, or never sent). */
+async function closeRefund(ctx: ServiceContext, refund: Refund, why: string): Promise<void> {
+  const now = nowOf(ctx);
+  await ctx.db.transaction(async (tx) => {
+    const payment = await lockPayment(tx, refund.paymentId);
+    const [row] = await tx.select().from(refunds).where(eq(refunds.id, refund.id)).for("update");
+    if (row?.status !== "pending" || row.providerRefundId) return;
+    await failPendingRefund(tx, ctx, { payment, refund: row, now, failureReason: why.slice(0, 500) });
+  });
 }

@@ -1,7 +1,10 @@
 import type { PaymentStatus } from "@/db/schema/enums";
 
-/** How a status change is being made; refunds are the only way into the refunded states. */
-export type TransitionCause = "manual" | "provider" | "refund";
+/**
+ * How a status change is being made: refunds are the only way into the refunded states, and
+ * a reversal (a counted refund that failed at the provider) the only way back out of them.
+ */
+export type TransitionCause = "manual" | "provider" | "refund" | "reversal";
 
 export type TransitionCheck = { ok: true; noop: boolean } | { ok: false; reason: string };
 
@@ -20,6 +23,20 @@ const STATUS_CHANGES: Record<PaymentStatus, readonly PaymentStatus[]> = {
 const REFUND_CHANGES: Partial<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   succeeded: ["partially_refunded", "refunded"],
   partially_refunded: ["partially_refunded", "refunded"],
+};
+
+/**
+ * What only a provider's own state can do: an asynchronous payment that was settling
+ * (a bank debit) can fail its attempt and wait for another method again (Stripe's
+ * `processing` → `requires_payment_method`).
+ */
+const PROVIDER_CHANGES: Partial<Record<PaymentStatus, readonly PaymentStatus[]>> = {
+  processing: ["pending"],
+};
+
+const REVERSAL_CHANGES: Partial<Record<PaymentStatus, readonly PaymentStatus[]>> = {
+  partially_refunded: ["succeeded", "partially_refunded"],
+  refunded: ["succeeded", "partially_refunded"],
 };
 
 export function isTerminal(status: PaymentStatus): boolean {
@@ -46,12 +63,17 @@ export function checkTransition(
           : `Only a succeeded payment can be refunded (this one is ${from.replace("_", " ")})`,
     };
   }
+  if (cause === "reversal") {
+    if ((REVERSAL_CHANGES[from] ?? []).includes(to)) return { ok: true, noop: false };
+    return { ok: false, reason: `Only a refunded payment can have a refund reversed (this one is ${from})` };
+  }
   // Repeating the current status changes nothing: duplicate webhooks and double clicks are safe.
   if (from === to) return { ok: true, noop: true };
   if (to === "partially_refunded" || to === "refunded") {
     return { ok: false, reason: `A payment becomes ${to} only through a refund` };
   }
   if (STATUS_CHANGES[from].includes(to)) return { ok: true, noop: false };
+  if (cause === "provider" && (PROVIDER_CHANGES[from] ?? []).includes(to)) return { ok: true, noop: false };
   if (from === "succeeded" && to === "canceled" && amountMinor === 0n) return { ok: true, noop: false };
   return { ok: false, reason: refusal(from, to) };
 }
@@ -66,8 +88,30 @@ function refusal(from: PaymentStatus, to: PaymentStatus): string {
   return `Cannot change a ${from} payment to ${to}`;
 }
 
-/** The statuses an admin may pick by hand from `from` (used to offer only valid actions). */
-export function manualTargets(from: PaymentStatus, amountMinor: bigint): PaymentStatus[] {
+/**
+ * Why staff may not set this payment's status by hand, or null when they may: a provider's
+ * payment follows the provider (sync it, or capture/cancel through the provider instead).
+ */
+export function manualChangeRefusal(payment: { provider: string }): string | null {
+  if (payment.provider === "manual") return null;
+  const name =
+    payment.provider === "stripe"
+      ? "Stripe"
+      : payment.provider === "yookassa"
+        ? "YooKassa"
+        : payment.provider;
+  return `The status of a ${name} payment follows ${name}: sync it from ${name}, or capture or cancel it through ${name}, instead of setting it by hand`;
+}
+
+/** The statuses an admin may pick by hand (used to offer only valid actions). */
+export function manualTargets(payment: {
+  status: PaymentStatus;
+  amountMinor: bigint;
+  provider: string;
+}): PaymentStatus[] {
+  if (manualChangeRefusal(payment)) return [];
   const all: PaymentStatus[] = ["pending", "processing", "succeeded", "failed", "canceled"];
-  return all.filter((to) => to !== from && checkTransition(from, to, "manual", amountMinor).ok);
+  return all.filter(
+    (to) => to !== payment.status && checkTransition(payment.status, to, "manual", payment.amountMinor).ok,
+  );
 }

@@ -37,8 +37,8 @@ function field(value: unknown, key: string): unknown {
 /**
  * The payment entry whose transaction wrote a subscription entry: the one that moved the
  * payment into `succeeded` for an extension; for a revocation the first refund that took
- * access back or the voiding of a trial (a grant is revoked at most once). Mirrors the
- * callers of extendForPayment / revokeForPayment.
+ * access back, a lost dispute or the voiding of a trial; for a reinstatement the reversed
+ * refund. Mirrors the callers of extendForPayment / revokeForPayment / reinstateForPayment.
  */
 function causeOf(sub: AuditRow, paymentEntries: readonly AuditRow[]): AuditRow | undefined {
   if (sub.action === "subscription.extend") {
@@ -46,9 +46,17 @@ function causeOf(sub: AuditRow, paymentEntries: readonly AuditRow[]): AuditRow |
       (p) => field(p.after, "status") === "succeeded" && field(p.before, "status") !== "succeeded",
     );
   }
+  if (sub.action === "subscription.reinstate") {
+    return paymentEntries.find(
+      (p) => p.action === "payment.refund_reversed" && p.occurredAt <= sub.occurredAt,
+    );
+  }
   return paymentEntries.find(
     (p) =>
-      (p.action === "payment.refund" && field(field(p.after, "refund"), "revokeAccess") === true) ||
+      (p.action === "payment.refund" &&
+        (field(field(p.after, "refund"), "revokeAccess") === true ||
+          field(p.after, "status") === "refunded")) ||
+      (p.action === "payment.dispute_update" && field(field(p.after, "dispute"), "status") === "lost") ||
       (p.action === "payment.status_change" &&
         field(p.before, "status") === "succeeded" &&
         field(p.after, "status") === "canceled"),
@@ -81,6 +89,7 @@ export async function getPaymentTimeline(db: Queryable, paymentId: string): Prom
           or(
             sql`${auditLog.after} -> 'grant' ->> 'paymentId' = ${id}`,
             sql`${auditLog.after} -> 'revokedGrant' ->> 'paymentId' = ${id}`,
+            sql`${auditLog.after} -> 'reinstatedGrant' ->> 'paymentId' = ${id}`,
           ),
         ),
       ),

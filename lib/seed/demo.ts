@@ -6,10 +6,12 @@ import type { PaymentMethod } from "@/db/schema/enums";
 import type { Actor, ServiceContext } from "../context";
 import { createCustomer } from "../customers/create";
 import { ServiceError } from "../errors";
+import { applyProviderState } from "../payments/apply-provider-state";
 import { changePaymentStatus } from "../payments/change-status";
-import { createPayment, recordProviderPayment } from "../payments/create";
+import { createPayment } from "../payments/create";
 import { refundPayment } from "../payments/refund";
 import { STANDARD_PLANS } from "../plans/seed-plans";
+import type { ProviderPaymentStatus, ProviderState } from "../providers/target";
 import { createStaff } from "../staff/create";
 import { DAY_MS } from "../subscriptions/arithmetic";
 import { rng } from "./random";
@@ -180,46 +182,122 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
         provider === "stripe"
           ? `pi_demo${String(i).padStart(6, "0")}${r.int(1000, 9999)}`
           : randomUUIDLike(r);
+      // Each step is what the provider says at that moment, applied as its webhook would be.
+      const state = (
+        status: ProviderPaymentStatus,
+        providerStatus: string,
+        extra: Partial<Pick<ProviderState, "refunds" | "disputes">> & { lastError?: string } = {},
+      ): ProviderState => ({
+        provider,
+        providerPaymentId,
+        observedAt: new Date(clock),
+        payment: {
+          status,
+          providerStatus,
+          requestedMinor: plan.priceMinor,
+          capturedMinor: status === "succeeded" ? plan.priceMinor : null,
+          currency: "RUB",
+          lastError: extra.lastError ?? null,
+          customerRef: customer.email,
+          planCode: plan.code,
+          method: "card",
+          description: null,
+          metadata: { paydesk_customer: customer.email, paydesk_plan: plan.code },
+        },
+        refunds: extra.refunds ?? [],
+        disputes: extra.disputes ?? [],
+        source: `${provider === "stripe" ? "Stripe" : "YooKassa"} (demo) ${providerStatus}`,
+      });
+      const apply = (st: () => ProviderState) => async () => {
+        const res = await applyProviderState(ctx(), st());
+        if (res.payment) ids.set(ref, res.payment.id);
+      };
       steps.push({
         at,
-        run: async () => {
-          const res = await recordProviderPayment(ctx(), {
-            provider,
-            providerPaymentId,
-            customer: customer.id,
-            plan: plan.code,
-            amountMinor: plan.priceMinor,
-            currency: "RUB",
-            status: "pending",
-            metadata: { paydesk_customer: customer.email, paydesk_plan: plan.code },
-          });
-          ids.set(ref, res.payment.id);
-        },
+        // At Stripe the customer is authenticating (3-D Secure); an intent nobody tried to pay
+        // is not recorded at all.
+        run: apply(() => state("pending", provider === "stripe" ? "requires_action" : "pending")),
       });
       const outcome = r.next();
       const t1 = at + r.int(1, 30) * 60_000;
       if (outcome < 0.05) continue; // still pending
-      later(t1, (id) => move(ctx(), id, "processing", "payment is processing"), ref);
-      if (outcome < 0.1) continue; // stuck in processing
-      const final = outcome < 0.2 ? "failed" : outcome < 0.25 ? "canceled" : "succeeded";
-      later(t1 + r.int(1, 20) * 60_000, (id) => move(ctx(), id, final, `provider reported ${final}`), ref);
-      if (final === "succeeded" && r.chance(0.15)) {
+      const held = provider === "stripe" ? "processing" : "waiting_for_capture";
+      steps.push({ at: t1, run: apply(() => state("processing", held)) });
+      if (outcome < 0.1) continue; // stuck in processing (the reconciler and /review show it)
+      const t2 = t1 + r.int(1, 20) * 60_000;
+      if (outcome < 0.2) {
+        // A declined attempt: at Stripe the intent stays open for another card; YooKassa cancels.
+        steps.push({
+          at: t2,
+          run: apply(() =>
+            provider === "stripe"
+              ? state("pending", "requires_payment_method", { lastError: "Your card was declined." })
+              : state("canceled", "canceled", { lastError: "Canceled by payment_network: card_expired" }),
+          ),
+        });
+        continue;
+      }
+      if (outcome < 0.25) {
+        steps.push({
+          at: t2,
+          run: apply(() => state("canceled", "canceled", { lastError: "Canceled: abandoned" })),
+        });
+        continue;
+      }
+      steps.push({ at: t2, run: apply(() => state("succeeded", "succeeded")) });
+      const t3 = t2 + r.int(1, 10) * DAY_MS;
+      if (r.chance(0.15)) {
         const full = r.chance(0.5);
-        later(
-          t1 + r.int(1, 10) * DAY_MS,
-          async (id) => {
-            await refundPayment(
-              ctx(),
-              {
-                paymentId: id,
-                amount: full ? null : "100.00",
-                reason: full ? "Refunded in the provider dashboard" : "Goodwill partial refund",
-              },
-              { providerRefundId: `${provider === "stripe" ? "re_" : "rf_"}demo${i}` },
-            );
-          },
-          ref,
-        );
+        const amountMinor = full ? plan.priceMinor : 10_000n;
+        steps.push({
+          at: t3,
+          run: apply(() =>
+            state("succeeded", "succeeded", {
+              refunds: [
+                {
+                  providerRefundId: `${provider === "stripe" ? "re_" : "rf_"}demo${i}`,
+                  status: "succeeded",
+                  providerStatus: "succeeded",
+                  amountMinor,
+                  currency: "RUB",
+                  failureReason: null,
+                  paydeskRefundId: null,
+                  revokeAccess: false,
+                  description: full ? "Refunded in the provider dashboard" : "Goodwill partial refund",
+                },
+              ],
+            }),
+          ),
+        });
+      } else if (provider === "stripe" && r.chance(0.06)) {
+        const lost = r.chance(0.5);
+        const dispute = (status: "open" | "lost" | "won", providerStatus: string) => ({
+          providerDisputeId: `dp_demo${i}`,
+          kind: "chargeback" as const,
+          status,
+          providerStatus,
+          amountMinor: plan.priceMinor,
+          currency: "RUB",
+          reason: lost ? "fraudulent" : "product_not_received",
+          fundsWithdrawn: true,
+          fundsReinstated: status === "won",
+        });
+        steps.push({
+          at: t3,
+          run: apply(() =>
+            state("succeeded", "succeeded", { disputes: [dispute("open", "needs_response")] }),
+          ),
+        });
+        if (r.chance(0.6)) {
+          steps.push({
+            at: t3 + r.int(5, 20) * DAY_MS,
+            run: apply(() =>
+              state("succeeded", "succeeded", {
+                disputes: [lost ? dispute("lost", "lost") : dispute("won", "won")],
+              }),
+            ),
+          });
+        }
       }
       continue;
     }

@@ -1,6 +1,13 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Tx } from "@/db/client";
-import { type Payment, plans, type Subscription, subscriptionGrants, subscriptions } from "@/db/schema";
+import {
+  type Payment,
+  plans,
+  type Subscription,
+  type SubscriptionGrant,
+  subscriptionGrants,
+  subscriptions,
+} from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { type ServiceContext, step } from "../context";
 import { emitEvent } from "../events/emit";
@@ -42,6 +49,8 @@ export async function extendForPayment(
   reason: string | null,
 ): Promise<SubscriptionEffect | null> {
   if (!payment.planId) return null;
+  // Held for review (a provider payment that does not match its plan): a person decides.
+  if (payment.reviewReason) return null;
   const [plan] = await tx.select().from(plans).where(eq(plans.id, payment.planId));
   if (!plan) return null;
   const days = grantDaysFor(payment, plan);
@@ -143,9 +152,9 @@ export async function extendForPayment(
 }
 
 /**
- * Takes back what a payment granted (full refund, voided trial, or a partial refund with
- * access revoked). The end date becomes what the remaining live grants explain; with none
- * left, access ends at once (or where this grant began, if that is earlier).
+ * Takes back what a payment granted (full refund, lost dispute, voided trial, or a partial
+ * refund with access revoked). The end date becomes what the remaining live grants explain;
+ * with none left, access ends at once (or where this grant began, if that is earlier).
  */
 export async function revokeForPayment(
   tx: Tx,
@@ -159,7 +168,38 @@ export async function revokeForPayment(
     .from(subscriptionGrants)
     .where(and(eq(subscriptionGrants.paymentId, payment.id), isNull(subscriptionGrants.revokedAt)));
   if (!grant) return null;
+  return replayAfter(tx, ctx, grant, "revoke", now, reason);
+}
 
+/**
+ * Gives back a grant that was revoked for a reason that no longer holds (a refund that failed
+ * at the provider after it was counted). The grant counts again in its original place in the
+ * ledger, so the end date is the same replay as if it had never been revoked.
+ */
+export async function reinstateForPayment(
+  tx: Tx,
+  ctx: ServiceContext,
+  payment: Payment,
+  now: Date,
+  reason: string | null,
+): Promise<SubscriptionEffect | null> {
+  const [grant] = await tx
+    .select()
+    .from(subscriptionGrants)
+    .where(and(eq(subscriptionGrants.paymentId, payment.id), isNotNull(subscriptionGrants.revokedAt)));
+  if (!grant) return null;
+  return replayAfter(tx, ctx, grant, "reinstate", now, reason);
+}
+
+/** Flips one grant's revocation under the subscription's lock and replays the live ledger. */
+async function replayAfter(
+  tx: Tx,
+  ctx: ServiceContext,
+  grant: SubscriptionGrant,
+  change: "revoke" | "reinstate",
+  now: Date,
+  reason: string | null,
+): Promise<SubscriptionEffect> {
   const [sub] = await tx
     .select()
     .from(subscriptions)
@@ -170,9 +210,13 @@ export async function revokeForPayment(
 
   await tx
     .update(subscriptionGrants)
-    .set({ revokedAt: now, revokeReason: reason })
+    .set(
+      change === "revoke"
+        ? { revokedAt: now, revokeReason: reason }
+        : { revokedAt: null, revokeReason: null },
+    )
     .where(eq(subscriptionGrants.id, grant.id));
-  await step(ctx, "grant.revoked");
+  await step(ctx, change === "revoke" ? "grant.revoked" : "grant.reinstated");
 
   const live = await tx
     .select()
@@ -196,30 +240,39 @@ export async function revokeForPayment(
   if (!updated) throw new Error("subscription update lost");
   await step(ctx, "subscription.written");
 
+  const grantNote = { paymentId: grant.paymentId, days: grant.days };
   await appendAudit(
     tx,
     ctx,
     {
-      action: "subscription.revoke",
+      action: change === "revoke" ? "subscription.revoke" : "subscription.reinstate",
       entityType: "subscription",
       entityId: sub.id,
       before: snapshot(sub),
-      after: { ...snapshot(updated), revokedGrant: { paymentId: payment.id, days: grant.days } },
+      after: {
+        ...snapshot(updated),
+        ...(change === "revoke" ? { revokedGrant: grantNote } : { reinstatedGrant: grantNote }),
+      },
       reason,
     },
     { entityLocked: true },
   );
   await emitEvent(tx, {
-    type: status === "expired" ? "subscription.expired" : "subscription.updated",
+    type: status === "expired" && sub.status !== "expired" ? "subscription.expired" : "subscription.updated",
     aggregateType: "subscription",
     aggregateId: sub.id,
-    payload: { customerId: sub.customerId, plan: plan?.code, paymentId: payment.id, ...snapshot(updated) },
+    payload: {
+      customerId: sub.customerId,
+      plan: plan?.code,
+      paymentId: grant.paymentId,
+      ...snapshot(updated),
+    },
     at: now,
   });
   return {
     subscriptionId: sub.id,
     planCode: plan?.code ?? "",
-    days: -grant.days,
+    days: change === "revoke" ? -grant.days : grant.days,
     previousEnd: sub.currentPeriodEnd,
     currentPeriodEnd: end,
     status,

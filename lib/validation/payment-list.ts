@@ -39,6 +39,14 @@ export type PaymentListSort = (typeof paymentListSorts)[number];
 export type PaymentListDir = (typeof paymentListDirs)[number];
 export type PaymentListSize = (typeof paymentListSizes)[number];
 
+/**
+ * Flags a payment can carry besides its status: a dispute open or lost (`disputed`), a refund
+ * the provider has not confirmed yet (`refund_pending`), held for a person to decide (`held`).
+ * Several flags match a payment that has any of them, like the other facets.
+ */
+export const paymentListFlags = ["disputed", "refund_pending", "held"] as const;
+export type PaymentListFlag = (typeof paymentListFlags)[number];
+
 export const PAYMENT_LIST_DEFAULTS = { sort: "created", dir: "desc", size: 25 } as const;
 
 /** Longest amount bound and fragment the URL may carry. */
@@ -87,6 +95,7 @@ export const paymentListQuery = z
     kind: enumList<PaymentKind>(paymentKinds).default(() => []),
     provider: enumList<PaymentProvider>(paymentProviders).default(() => []),
     currency: currencyList.default(() => []),
+    flag: enumList<PaymentListFlag>(paymentListFlags).default(() => []),
     from: isoDay.default(null),
     to: isoDay.default(null),
     min: amountBound.default(null),
@@ -117,6 +126,7 @@ function defaultQuery(): PaymentListQuery {
     kind: [],
     provider: [],
     currency: [],
+    flag: [],
     from: null,
     to: null,
     min: null,
@@ -152,6 +162,7 @@ export function toSearchParams(query: Partial<PaymentListQuery>): URLSearchParam
   list("kind", query.kind);
   list("provider", query.provider);
   list("currency", query.currency);
+  list("flag", query.flag);
   single("from", query.from);
   single("to", query.to);
   single("min", query.min);
@@ -169,7 +180,11 @@ export function toSearchParams(query: Partial<PaymentListQuery>): URLSearchParam
 /** Whether any of the toolbar's filters is set (the customer filter comes from a link, not the toolbar). */
 export function hasToolbarFilters(query: PaymentListQuery): boolean {
   return (
-    query.status.length + query.kind.length + query.provider.length + query.currency.length > 0 ||
-    Boolean(query.from || query.to || query.min || query.max || query.q)
+    query.status.length +
+      query.kind.length +
+      query.provider.length +
+      query.currency.length +
+      query.flag.length >
+      0 || Boolean(query.from || query.to || query.min || query.max || query.q)
   );
 }

@@ -76,7 +76,12 @@ export const refundInput = z.object({
     .min(1, "Enter an amount, or leave the amount out to refund everything that is left")
     .optional()
     .nullable(),
+  /** A partial refund that also takes back the access the payment gave. */
   revokeAccess: z.boolean().default(false),
+  /** A full refund that leaves the access as it is (compensation cases). */
+  keepAccess: z.boolean().default(false),
+  /** The bank's reference of a manual refund's transfer. */
+  bankReference: text("Bank reference", 100).optional().nullable(),
   reason,
 });
 export type RefundInput = z.input<typeof refundInput>;
@@ -105,9 +110,47 @@ export const providerPaymentInput = z.object({
   plan: text("Plan", 50).nullable(),
   amountMinor: z.bigint().min(0n, "Amount cannot be negative").max(MAX_AMOUNT_MINOR, "Amount is too large"),
   currency,
+  /**
+   * Paydesk records provider payments pending and applies the provider's status as a change
+   * (applyProviderState); the other statuses remain for fixtures that need a payment as is.
+   */
   status: z.enum(["pending", "processing", "succeeded", "failed", "canceled"]),
+  /** The provider's own status word at recording, and when it was observed. */
+  providerStatus: text("Provider status", 64).nullable().default(null),
+  providerError: text("Provider error", 500).nullable().default(null),
+  providerStateAt: z.date().nullable().default(null),
   method: z.enum(paymentMethods).nullable().default("card"),
   description: text("Description", 500).nullable().default(null),
   metadata: metadata.default({}),
 });
 export type ProviderPaymentInput = z.input<typeof providerPaymentInput>;
+
+/** A payment named for an action that needs nothing else (Sync), with an optional note. */
+export const paymentIdInput = z.object({
+  paymentId: z.uuid("Not a valid payment id"),
+  reason: text("Reason", 500).optional().nullable(),
+});
+export type PaymentIdInput = z.input<typeof paymentIdInput>;
+
+/** Capture or cancel an authorised provider payment through the provider. */
+export const providerActionInput = z.object({
+  paymentId: z.uuid("Not a valid payment id"),
+  action: z.enum(["capture", "cancel"], { error: "Action must be capture or cancel" }),
+  /** Capture less than authorised (decimal string); omitted means all of it. */
+  amount: z
+    .string()
+    .trim()
+    .min(1, "Enter an amount, or leave it out to capture everything")
+    .optional()
+    .nullable(),
+  reason,
+});
+export type ProviderActionInput = z.input<typeof providerActionInput>;
+
+/** An admin's decision on a provider payment held for review. */
+export const reviewDecisionInput = z.object({
+  paymentId: z.uuid("Not a valid payment id"),
+  decision: z.enum(["grant", "dismiss"], { error: "Decide to grant access or to dismiss" }),
+  reason,
+});
+export type ReviewDecisionInput = z.input<typeof reviewDecisionInput>;

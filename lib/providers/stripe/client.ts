@@ -49,7 +49,7 @@ export function stripeClient(): Stripe {
   if (!secretKey) {
     throw new ServiceError(
       "provider_unavailable",
-      "Stripe is not configured (STRIPE_SECRET_KEY is not set): nothing was refunded",
+      "Stripe is not configured (STRIPE_SECRET_KEY is not set): nothing was sent to Stripe",
     );
   }
   const key: ClientKey = {

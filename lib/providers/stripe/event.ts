@@ -35,6 +35,7 @@ export const paymentIntentObject = z.object({
   id,
   object: z.literal("payment_intent"),
   amount,
+  amount_received: amount.nullable().optional(),
   currency,
   status: z.string().optional(),
   description: z.string().nullable().optional(),
@@ -89,18 +90,35 @@ export const disputeObject = z.object({
   status: z.string().nullable().optional(),
   payment_intent: ref,
   charge: ref,
+  balance_transactions: z.array(z.unknown()).nullable().optional(),
 });
 export type StripeDispute = z.infer<typeof disputeObject>;
 
 /** The handled event types, by family. */
 export const PAYMENT_INTENT_TYPES = [
+  "payment_intent.created",
+  "payment_intent.requires_action",
   "payment_intent.processing",
+  "payment_intent.amount_capturable_updated",
+  "payment_intent.partially_funded",
   "payment_intent.succeeded",
   "payment_intent.payment_failed",
   "payment_intent.canceled",
 ] as const;
-export const REFUND_TYPES = ["charge.refunded", "refund.created", "refund.updated"] as const;
-export const DISPUTE_TYPES = ["charge.dispute.created"] as const;
+export const REFUND_TYPES = [
+  "charge.refunded",
+  "refund.created",
+  "refund.updated",
+  "refund.failed",
+  "charge.refund.updated",
+] as const;
+export const DISPUTE_TYPES = [
+  "charge.dispute.created",
+  "charge.dispute.updated",
+  "charge.dispute.closed",
+  "charge.dispute.funds_withdrawn",
+  "charge.dispute.funds_reinstated",
+] as const;
 
 /**
  * The PaymentIntent an event is about: the intent itself, or the one a charge, refund or

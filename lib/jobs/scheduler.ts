@@ -1,0 +1,65 @@
+import { hostname } from "node:os";
+import type { Db } from "@/db/client";
+import { acquireLease, releaseLease, renewLease } from "./lease";
+import { reconcile } from "./reconcile";
+
+export const RECONCILE_JOB = "reconcile";
+const DEFAULT_INTERVAL_MS = 60_000;
+/**
+ * Longer than one payment's sync can take (a few provider calls with timeouts); renewed after
+ * each payment, so a holder killed mid-run blocks the job for at most this long.
+ */
+const LEASE_TTL_MS = 2 * 60_000;
+
+function intervalMs(): number {
+  const raw = Number.parseInt(process.env.RECONCILE_INTERVAL_MS ?? "", 10);
+  return Number.isFinite(raw) && raw >= 1_000 ? raw : DEFAULT_INTERVAL_MS;
+}
+
+/** Unique per process: two instances on one host never share a lease. */
+export const INSTANCE_ID = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * Runs one reconciliation if this instance can take the job's lease; returns null when another
+ * instance holds it. Used by the in-process schedule and by tests with several processes.
+ */
+export async function runReconcileJob(db: Db, holder: string = INSTANCE_ID) {
+  const lease = await acquireLease(db, RECONCILE_JOB, holder, LEASE_TTL_MS);
+  if (!lease) return null;
+  try {
+    const report = await reconcile(db, { heartbeat: () => renewLease(db, lease, LEASE_TTL_MS) });
+    await releaseLease(db, lease, {
+      result: { checked: report.checked, changed: report.changed, errors: report.errors },
+    });
+    return report;
+  } catch (err) {
+    await releaseLease(db, lease, { error: (err as Error).message }).catch(() => {});
+    throw err;
+  }
+}
+
+let timer: NodeJS.Timeout | null = null;
+
+/**
+ * The in-process schedule (every RECONCILE_INTERVAL_MS, default a minute). Every instance runs
+ * it; the lease lets one of them work at a time. `RECONCILE_INTERVAL_MS=0` turns it off.
+ */
+export function startScheduler(db: Db): void {
+  if (timer || process.env.RECONCILE_INTERVAL_MS === "0") return;
+  const tick = async () => {
+    try {
+      await runReconcileJob(db);
+    } catch (err) {
+      console.error(`reconcile: ${(err as Error).message}`);
+    }
+    timer = setTimeout(tick, intervalMs());
+    timer.unref();
+  };
+  timer = setTimeout(tick, intervalMs());
+  timer.unref();
+}
+
+export function stopScheduler(): void {
+  if (timer) clearTimeout(timer);
+  timer = null;
+}
