@@ -19,6 +19,7 @@ import {
   monthRevenue,
   monthStatusCounts,
   monthTrialsStarted,
+  openMatters,
   successRate,
   utcMonth,
 } from "@/lib/overview/queries";
@@ -32,11 +33,12 @@ export const dynamic = "force-dynamic";
 
 async function Figures({ now }: { now: Date }) {
   const db = await appDb();
-  const [revenue, counts, subscriptions, trials] = await Promise.all([
+  const [revenue, counts, subscriptions, trials, open] = await Promise.all([
     monthRevenue(db, now),
     monthStatusCounts(db, now),
     activeSubscriptions(db, now),
     monthTrialsStarted(db, now),
+    openMatters(db),
   ]);
   return (
     <OverviewFigures
@@ -46,6 +48,7 @@ async function Figures({ now }: { now: Date }) {
       rate={successRate(counts)}
       subscriptions={subscriptions}
       trials={trials}
+      open={open}
     />
   );
 }

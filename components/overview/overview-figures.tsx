@@ -1,6 +1,7 @@
 "use client";
 
 import { Banknote } from "lucide-react";
+import Link from "next/link";
 import { type ReactNode, useId, useMemo } from "react";
 import { useFormat } from "@/components/format/format-provider";
 import { STATUS_LABEL, StatusBadge } from "@/components/payments/status-badge";
@@ -12,6 +13,7 @@ import type {
   ActiveSubscriptions,
   CurrencyRevenue,
   MonthStatusCounts,
+  OpenMatters,
   SuccessRate,
   TrialsStarted,
 } from "@/lib/overview/queries";
@@ -70,11 +72,14 @@ function StatCard({
   title,
   value,
   testId,
+  link,
   children,
 }: {
   title: string;
   value: string;
   testId: string;
+  /** Where the things counted are listed. */
+  link?: { href: string; label: string };
   children: ReactNode;
 }) {
   const id = useId();
@@ -92,6 +97,16 @@ function StatCard({
           {value}
         </p>
         <p className="text-muted-foreground text-sm">{children}</p>
+        {link ? (
+          <p className="text-sm">
+            <Link
+              href={link.href}
+              className="rounded-sm font-medium underline underline-offset-4 focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+            >
+              {link.label}
+            </Link>
+          </p>
+        ) : null}
       </CardContent>
     </Card>
   );
@@ -105,6 +120,8 @@ export interface OverviewFiguresProps {
   rate: SuccessRate;
   subscriptions: ActiveSubscriptions;
   trials: TrialsStarted;
+  /** Open disputes and pending refunds now. */
+  open: OpenMatters;
 }
 
 /** This month's headline figures: success rate, access, trials, revenue per currency, statuses. */
@@ -115,13 +132,14 @@ export function OverviewFigures({
   rate,
   subscriptions,
   trials,
+  open,
 }: OverviewFiguresProps) {
   const f = useOverviewFormat();
   const monthName = f.month(month);
   const outcomes = rate.succeeded + rate.unsuccessful;
   return (
     <div className="space-y-4">
-      <div className="grid gap-4 md:grid-cols-3">
+      <div className="grid gap-4 md:grid-cols-3 xl:grid-cols-5">
         <StatCard
           title="Success rate this month"
           value={rate.rate === null ? "—" : f.percent(rate.rate)}
@@ -147,13 +165,33 @@ export function OverviewFigures({
             ? `Free trials that began in ${monthName}; ${f.count(trials.voided)} voided since.`
             : `Free trials that began in ${monthName}.`}
         </StatCard>
+        <StatCard
+          title="Open disputes"
+          value={f.count(open.openDisputes)}
+          testId="stat-open-disputes"
+          link={open.openDisputes > 0 ? { href: "/review#open-disputes", label: "Review them" } : undefined}
+        >
+          Inquiries and chargebacks still open at the provider, whenever they were opened.
+        </StatCard>
+        <StatCard
+          title="Refunds pending"
+          value={f.count(open.refundsPending)}
+          testId="stat-refunds-pending"
+          link={
+            open.refundsPending > 0
+              ? { href: "/payments?flag=refund_pending", label: "See the payments" }
+              : undefined
+          }
+        >
+          Refunds the provider has not confirmed yet; they are not counted as refunded until it does.
+        </StatCard>
       </div>
       <div className="grid gap-4 lg:grid-cols-5">
         <OverviewCard
           title="Revenue this month"
           className="lg:col-span-3"
           testId="overview-revenue"
-          description={`Payments that succeeded in ${monthName} (UTC), per currency. Refunded is what has been refunded of those payments so far; net is what they are worth now.`}
+          description={`Payments that succeeded in ${monthName} (UTC), per currency. Refunded is what has been refunded of those payments so far (confirmed refunds only); lost disputes are the disputes lost in ${monthName}, whichever payment they were about; net is gross less both.`}
         >
           {revenue.length === 0 ? (
             <EmptyState
@@ -176,6 +214,9 @@ export function OverviewFigures({
                     Refunded
                   </TableHead>
                   <TableHead scope="col" className="text-right">
+                    Lost disputes
+                  </TableHead>
+                  <TableHead scope="col" className="text-right">
                     Net
                   </TableHead>
                 </TableRow>
@@ -190,6 +231,18 @@ export function OverviewFigures({
                     </TableCell>
                     <TableCell className="text-right tabular-nums" data-testid="revenue-refunded">
                       {r.refundedMinor === 0n ? "—" : f.money(r.refundedMinor, r.currency)}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums" data-testid="revenue-lost-disputes">
+                      {r.lostDisputes === 0 ? (
+                        "—"
+                      ) : (
+                        <>
+                          {f.money(r.lostMinor, r.currency)}
+                          <span className="block text-muted-foreground text-xs">
+                            {r.lostDisputes === 1 ? "1 dispute" : `${f.count(r.lostDisputes)} disputes`}
+                          </span>
+                        </>
+                      )}
                     </TableCell>
                     <TableCell className="text-right font-medium tabular-nums" data-testid="revenue-net">
                       {f.money(r.netMinor, r.currency)}

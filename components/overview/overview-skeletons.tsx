@@ -22,8 +22,8 @@ function CardSkeleton({ className, lines, tall }: { className?: string; lines: n
 export function FiguresSkeleton() {
   return (
     <div className="space-y-4" role="status" aria-busy="true" aria-label="Loading this month's figures">
-      <div className="grid gap-4 md:grid-cols-3">
-        {[0, 1, 2].map((i) => (
+      <div className="grid gap-4 md:grid-cols-3 xl:grid-cols-5">
+        {[0, 1, 2, 3, 4].map((i) => (
           <Card key={i} className="gap-2">
             <CardHeader>
               <Skeleton className="h-4 w-32" />

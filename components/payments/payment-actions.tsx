@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
 import {
   changeStatusAction,
@@ -21,12 +21,14 @@ import {
   DialogTitle,
   DialogTrigger,
 } from "@/components/ui/dialog";
-import { Field } from "@/components/ui/field";
+import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
-import type { PaymentStatus } from "@/db/schema/enums";
+import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
+import type { PaymentProvider, PaymentStatus } from "@/db/schema/enums";
 import type { EffectPreview } from "@/lib/payments/preview";
 import { EffectPreviewNote } from "./effect-preview";
+import { PROVIDER_LABEL } from "./labels";
 import { STATUS_LABEL } from "./status-badge";
 
 type Errors = Record<string, string[]>;
@@ -38,13 +40,18 @@ const VERB: Partial<Record<PaymentStatus, string>> = {
   canceled: "Cancel payment",
 };
 
-/** The buttons for what the state machine allows next, each confirmed in its own dialog. */
+/**
+ * The buttons for what the state machine allows next, each confirmed in its own dialog. A
+ * provider payment gets no status targets (it follows its provider: see the Provider panel).
+ */
 export function PaymentActions({
   paymentId,
   status,
   amountMinor,
+  provider,
   targets,
   canRefund,
+  refundBlockedReason,
   canEdit,
   remaining,
   currency,
@@ -55,8 +62,11 @@ export function PaymentActions({
   paymentId: string;
   status: PaymentStatus;
   amountMinor: bigint;
+  provider: PaymentProvider;
   targets: PaymentStatus[];
   canRefund: boolean;
+  /** Why Refund is disabled now (a refund waiting for its provider, an open dispute), or null. */
+  refundBlockedReason: string | null;
   canEdit: boolean;
   remaining: string;
   currency: string;
@@ -78,11 +88,34 @@ export function PaymentActions({
           }
         />
       ))}
-      {canRefund ? <RefundDialog paymentId={paymentId} remaining={remaining} currency={currency} /> : null}
+      {canRefund ? (
+        refundBlockedReason ? (
+          <BlockedButton label="Refund" reason={refundBlockedReason} />
+        ) : (
+          <RefundDialog paymentId={paymentId} provider={provider} remaining={remaining} currency={currency} />
+        )
+      ) : null}
       {canEdit ? (
         <EditDialog paymentId={paymentId} description={description} metadata={metadata} version={version} />
       ) : null}
     </div>
+  );
+}
+
+/** A disabled button that still says why: the reason is its tooltip, reachable by keyboard. */
+function BlockedButton({ label, reason }: { label: string; reason: string }) {
+  return (
+    <Tooltip>
+      <TooltipTrigger asChild>
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a disabled button cannot take focus; its wrapper carries the reason */}
+        <span tabIndex={0} className="inline-flex rounded-md" data-testid="refund-blocked">
+          <Button variant="outline" size="sm" disabled data-disabled-reason={reason}>
+            {label}
+          </Button>
+        </span>
+      </TooltipTrigger>
+      <TooltipContent>{reason}</TooltipContent>
+    </Tooltip>
   );
 }
 
@@ -177,28 +210,59 @@ function StatusDialog({
   );
 }
 
+type RefundData = Extract<Awaited<ReturnType<typeof refundAction>>, { ok: true }>["data"];
+
+/** Says how the refund ended: counted, or waiting for the provider (not an error). */
+function toastRefund(data: RefundData, keptAccess: boolean) {
+  if (data.outcome === "pending") {
+    toast.warning(data.message, { duration: 20_000 });
+    return;
+  }
+  const notes = [
+    data.message === "Refunded" ? null : data.message,
+    keptAccess ? "Compensation: the customer keeps access" : null,
+  ].filter(Boolean);
+  toast.success(data.status === "refunded" ? "Payment fully refunded" : "Partial refund recorded", {
+    description: notes.join(". ") || undefined,
+  });
+}
+
+const REFUND_FIELDS = ["amount", "revokeAccess", "keepAccess", "bankReference", "reason"];
+
 function RefundDialog({
   paymentId,
+  provider,
   remaining,
   currency,
 }: {
   paymentId: string;
+  provider: PaymentProvider;
   remaining: string;
   currency: string;
 }) {
   const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
   const [open, setOpen] = useState(false);
   const [amount, setAmount] = useState(remaining);
   const [revokeAccess, setRevokeAccess] = useState(false);
+  const [keepAccess, setKeepAccess] = useState(false);
+  const [bankReference, setBankReference] = useState("");
   const [reason, setReason] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [pending, setPending] = useState(false);
   const [preview, setPreview] = useState<EffectPreview | null>(null);
   const full = amount.trim() === remaining;
+  const manual = provider === "manual";
+  const name = PROVIDER_LABEL[provider];
+  // Only the choice that fits the amount is sent: keep access for a full refund, revoke for a partial one.
+  const keep = full && keepAccess;
+  const revoke = !full && revokeAccess;
 
   useReset(open, () => {
     setAmount(remaining);
     setRevokeAccess(false);
+    setKeepAccess(false);
+    setBankReference("");
     setReason("");
     setErrors({});
   });
@@ -208,17 +272,22 @@ function RefundDialog({
     let cancelled = false;
     setPreview(null);
     const timer = setTimeout(async () => {
-      const result = await previewRefundAction({ paymentId, amount: amount.trim() || null, revokeAccess });
+      const result = await previewRefundAction({
+        paymentId,
+        amount: amount.trim() || null,
+        revokeAccess: revoke,
+        keepAccess: keep,
+      });
       if (!cancelled && result.ok) setPreview(result.data);
     }, 250);
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [open, amount, revokeAccess, paymentId]);
+  }, [open, amount, revoke, keep, paymentId]);
 
   return (
-    <Dialog open={open} onOpenChange={setOpen}>
+    <Dialog open={open} onOpenChange={(next) => (pending ? undefined : setOpen(next))}>
       <DialogTrigger asChild>
         <Button variant="outline" size="sm">
           Refund
@@ -226,34 +295,51 @@ function RefundDialog({
       </DialogTrigger>
       <DialogContent>
         <form
+          ref={formRef}
           className="space-y-4"
           onSubmit={async (event) => {
             event.preventDefault();
+            if (pending) return;
             setPending(true);
             const result = await refundAction({
               paymentId,
               amount: amount.trim() || null,
-              revokeAccess: full ? false : revokeAccess,
+              revokeAccess: revoke,
+              keepAccess: keep,
+              bankReference: manual ? bankReference.trim() || null : null,
               reason,
             });
             setPending(false);
             if (result.ok) {
-              toast.success(
-                result.data.status === "refunded" ? "Payment fully refunded" : "Partial refund recorded",
-              );
+              toastRefund(result.data, keep);
               setOpen(false);
               router.refresh();
-            } else {
-              setErrors(result.fieldErrors);
-              if (!result.fieldErrors.amount && !result.fieldErrors.reason) toast.error(result.message);
+              return;
             }
+            setErrors(result.fieldErrors);
+            if (REFUND_FIELDS.some((field) => result.fieldErrors[field]?.length)) {
+              requestAnimationFrame(() => focusFirstInvalid(formRef.current));
+              return;
+            }
+            if (result.code === "conflict") {
+              // Another refund is already waiting for the provider: say so, and show it on the page.
+              toast.warning(result.message, { duration: 20_000 });
+              setOpen(false);
+            } else {
+              toast.error(result.message);
+            }
+            // A refund the provider refused (or that was never sent) is recorded as failed: show it.
+            router.refresh();
           }}
         >
           <DialogHeader>
             <DialogTitle>Refund payment</DialogTitle>
             <DialogDescription>
               Up to {remaining} {currency} is left to refund. A full refund takes back the access this payment
-              gave.
+              gave, unless you keep it.
+              {manual
+                ? " It is recorded at once: send the money back by bank transfer or cash."
+                : ` ${name} is asked to refund; the refund counts once ${name} confirms it.`}
             </DialogDescription>
           </DialogHeader>
           <Field
@@ -269,13 +355,37 @@ function RefundDialog({
               autoComplete="off"
             />
           </Field>
-          {!full ? (
+          {full ? (
+            <Field
+              label="Keep access"
+              orientation="horizontal"
+              error={errors.keepAccess}
+              description="Compensation: the customer keeps the access this payment gave"
+            >
+              <Checkbox checked={keepAccess} onCheckedChange={(v) => setKeepAccess(v === true)} />
+            </Field>
+          ) : (
             <Field
               label="Also revoke the access this payment gave"
               orientation="horizontal"
+              error={errors.revokeAccess ?? errors.keepAccess}
               description="A partial refund keeps access unless you choose this"
             >
               <Checkbox checked={revokeAccess} onCheckedChange={(v) => setRevokeAccess(v === true)} />
+            </Field>
+          )}
+          {manual ? (
+            <Field
+              label="Bank reference"
+              error={errors.bankReference}
+              description="Optional: the reference of the transfer that sent the money back"
+            >
+              <Input
+                value={bankReference}
+                onChange={(e) => setBankReference(e.target.value)}
+                autoComplete="off"
+                maxLength={100}
+              />
             </Field>
           ) : null}
           <EffectPreviewNote preview={preview} loading={!preview} />
@@ -283,11 +393,11 @@ function RefundDialog({
             <Textarea rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
           </Field>
           <DialogFooter>
-            <Button type="button" variant="outline" onClick={() => setOpen(false)}>
+            <Button type="button" variant="outline" onClick={() => setOpen(false)} disabled={pending}>
               Cancel
             </Button>
             <Button type="submit" variant="destructive" disabled={pending} aria-busy={pending}>
-              {pending ? "Refunding…" : full ? "Refund in full" : "Refund"}
+              {pending ? (manual ? "Refunding…" : `Asking ${name}…`) : full ? "Refund in full" : "Refund"}
             </Button>
           </DialogFooter>
         </form>

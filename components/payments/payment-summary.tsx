@@ -3,7 +3,7 @@
 import { useFormat } from "@/components/format/format-provider";
 import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
-import type { Payment, Refund, SubscriptionGrant } from "@/db/schema";
+import type { Payment, SubscriptionGrant } from "@/db/schema";
 import type { SubscriptionStatus } from "@/db/schema/enums";
 import { KIND_LABEL, METHOD_LABEL, PROVIDER_LABEL } from "./labels";
 
@@ -23,13 +23,11 @@ export function PaymentSummary({
   customer,
   plan,
   grant,
-  refunds,
 }: {
   payment: Payment;
   customer: { id: string; email: string; name: string };
   plan: { code: string; name: string } | null;
   grant: SubscriptionGrant | null;
-  refunds: Refund[];
 }) {
   const fmt = useFormat();
   const remaining = payment.amountMinor - payment.refundedMinor;
@@ -90,18 +88,6 @@ export function PaymentSummary({
               "—"
             )}
           </Row>
-          {refunds.length > 0 ? (
-            <Row label="Refunds">
-              <ul className="space-y-1">
-                {refunds.map((r) => (
-                  <li key={r.id}>
-                    {fmt.money(r.amountMinor, payment.currency)} on {fmt.dateTime(r.createdAt)}
-                    {r.reason ? <span className="text-muted-foreground"> · “{r.reason}”</span> : null}
-                  </li>
-                ))}
-              </ul>
-            </Row>
-          ) : null}
           {Object.keys(payment.metadata).length > 0 ? (
             <Row label="Metadata">
               <pre className="overflow-x-auto rounded bg-muted/50 p-2 font-mono text-xs">
@@ -162,7 +148,11 @@ export function SubscriptionAccess({
               </Badge>
             </div>
             <p>
-              <span className="text-muted-foreground">Valid until </span>
+              <span className="text-muted-foreground">
+                {subscription.status === "expired" || subscription.status === "canceled"
+                  ? "Ended "
+                  : "Valid until "}
+              </span>
               <time
                 className="font-medium"
                 data-testid="valid-until"

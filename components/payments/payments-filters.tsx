@@ -13,9 +13,21 @@ import {
 } from "@/components/ui/dropdown-menu";
 import { Input } from "@/components/ui/input";
 import { paymentKinds, paymentProviders, paymentStatuses } from "@/db/schema/enums";
-import { hasToolbarFilters, type PaymentListQuery } from "@/lib/validation/payment-list";
+import {
+  hasToolbarFilters,
+  type PaymentListFlag,
+  type PaymentListQuery,
+  paymentListFlags,
+} from "@/lib/validation/payment-list";
 import { KIND_LABEL, PROVIDER_LABEL } from "./labels";
 import { STATUS_LABEL } from "./status-badge";
+
+/** The `flag` facet's options, also the badges beside a payment's status (payments-table.tsx). */
+export const FLAG_LABEL: Record<PaymentListFlag, string> = {
+  disputed: "Disputed",
+  refund_pending: "Refund pending",
+  held: "Held",
+};
 
 type Update = (patch: Record<string, string | null>) => void;
 
@@ -54,6 +66,12 @@ export function PaymentsFilters({
           selected={query.provider}
           onChange={(values) => onChange({ provider: values.join(",") || null })}
         />
+        <Facet
+          label="Flag"
+          options={paymentListFlags.map((f) => ({ value: f, label: FLAG_LABEL[f] }))}
+          selected={query.flag}
+          onChange={(values) => onChange({ flag: values.join(",") || null })}
+        />
         {active ? (
           <Button
             variant="ghost"
@@ -64,6 +82,7 @@ export function PaymentsFilters({
                 status: null,
                 kind: null,
                 provider: null,
+                flag: null,
                 currency: null,
                 from: null,
                 to: null,

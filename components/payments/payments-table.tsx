@@ -10,13 +10,14 @@ import { DataTable } from "@/components/data-table/data-table";
 import { PageLink } from "@/components/data-table/page-link";
 import { useUrlParams } from "@/components/data-table/use-url-params";
 import { useFormat } from "@/components/format/format-provider";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { NativeSelect } from "@/components/ui/native-select";
 import type { PaymentListRow } from "@/lib/payments/list";
 import { hasToolbarFilters, type PaymentListQuery, paymentListSizes } from "@/lib/validation/payment-list";
 import { KIND_LABEL, METHOD_LABEL, PROVIDER_LABEL } from "./labels";
-import { PaymentsFilters } from "./payments-filters";
+import { FLAG_LABEL, PaymentsFilters } from "./payments-filters";
 import { StatusBadge } from "./status-badge";
 
 export const PAYMENT_COLUMNS = [
@@ -118,7 +119,12 @@ export function PaymentsTable({
         id: "status",
         header: "Status",
         enableSorting: false,
-        cell: ({ row }) => <StatusBadge status={row.original.status} />,
+        cell: ({ row }) => (
+          <div className="flex flex-wrap items-center gap-1">
+            <StatusBadge status={row.original.status} />
+            <FlagBadges row={row.original} />
+          </div>
+        ),
       },
       { id: "kind", header: "Kind", enableSorting: false, cell: ({ row }) => KIND_LABEL[row.original.kind] },
       {
@@ -234,5 +240,28 @@ export function PaymentsTable({
         </div>
       </div>
     </div>
+  );
+}
+
+/** What else the payment is waiting on, beside its status: a dispute, a refund, a decision. */
+function FlagBadges({ row }: { row: PaymentListRow }) {
+  return (
+    <>
+      {row.disputed ? (
+        <Badge variant="danger" data-testid="payment-flag" data-flag="disputed">
+          {FLAG_LABEL.disputed}
+        </Badge>
+      ) : null}
+      {row.refundPending ? (
+        <Badge variant="warning" data-testid="payment-flag" data-flag="refund_pending">
+          {FLAG_LABEL.refund_pending}
+        </Badge>
+      ) : null}
+      {row.reviewReason ? (
+        <Badge variant="warning" data-testid="payment-flag" data-flag="held" title={row.reviewReason}>
+          {FLAG_LABEL.held}
+        </Badge>
+      ) : null}
+    </>
   );
 }

@@ -9,9 +9,18 @@ const ACTION_LABEL: Record<string, string> = {
   "payment.create": "Payment recorded",
   "payment.status_change": "Status changed",
   "payment.refund": "Refunded",
+  "payment.refund_requested": "Refund requested from the provider",
+  "payment.refund_failed": "Refund failed",
+  "payment.refund_reversed": "Refund reversed",
+  "payment.provider_update": "Provider state updated",
+  "payment.sync": "Synced from the provider",
+  "payment.dispute": "Dispute opened",
+  "payment.dispute_update": "Dispute updated",
+  "payment.review_decided": "Review decided",
   "payment.update": "Details edited",
   "subscription.extend": "Access extended",
   "subscription.revoke": "Access revoked",
+  "subscription.reinstate": "Access reinstated",
   "webhook.event": "Provider webhook",
 };
 

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
+import { type ReactNode, Suspense } from "react";
 import { FormatProvider } from "@/components/format/format-provider";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { navFor } from "@/lib/auth/navigation";
@@ -7,6 +7,7 @@ import type { SessionActor } from "@/lib/auth/session";
 import type { FormatPrefs } from "@/lib/format";
 import { CommandPalette } from "./command-palette";
 import { NavLinks } from "./nav-links";
+import { ReviewCount } from "./review-count";
 import { UserMenu } from "./user-menu";
 
 export function AppShell({
@@ -21,7 +22,16 @@ export function AppShell({
   // Until a one-time password is replaced, there is nowhere else to go.
   const items = actor.mustChangePassword
     ? []
-    : navFor(actor.role).map(({ href, label }) => ({ href, label }));
+    : navFor(actor.role).map(({ href, label }) => ({
+        href,
+        label,
+        badge:
+          href === "/review" ? (
+            <Suspense fallback={null}>
+              <ReviewCount />
+            </Suspense>
+          ) : undefined,
+      }));
   return (
     <FormatProvider prefs={prefs}>
       <div className="min-h-screen">

@@ -2,9 +2,15 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
 import { cn } from "@/lib/utils";
 
-export function NavLinks({ items }: { items: { href: string; label: string }[] }) {
+export function NavLinks({
+  items,
+}: {
+  /** `badge`: something to show after the label inside the link (the review count). */
+  items: { href: string; label: string; badge?: ReactNode }[];
+}) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex items-center gap-1">
@@ -16,13 +22,14 @@ export function NavLinks({ items }: { items: { href: string; label: string }[] }
             href={item.href}
             aria-current={active ? "page" : undefined}
             className={cn(
-              "rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
+              "inline-flex items-center rounded-md px-3 py-1.5 text-sm font-medium transition-colors focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
               active
                 ? "bg-accent text-accent-foreground"
                 : "text-muted-foreground hover:bg-accent hover:text-accent-foreground",
             )}
           >
             {item.label}
+            {item.badge}
           </Link>
         );
       })}

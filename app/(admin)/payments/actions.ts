@@ -10,13 +10,19 @@ import { searchCustomers } from "@/lib/customers/search";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
 import { previewCreateEffect, previewRefundEffect, previewTransitionEffect } from "@/lib/payments/preview";
+import { actThroughProvider } from "@/lib/payments/provider-action";
 import { refundPayment } from "@/lib/payments/refund";
+import { decideReview } from "@/lib/payments/review-decision";
+import { syncPayment } from "@/lib/payments/sync";
 import { updatePayment } from "@/lib/payments/update";
 import { createCustomerInput } from "@/lib/validation/customer";
 import {
   changeStatusInput,
   createPaymentInput,
+  paymentIdInput,
+  providerActionInput,
   refundInput,
+  reviewDecisionInput,
   updatePaymentInput,
 } from "@/lib/validation/payment";
 
@@ -64,6 +70,56 @@ export const refundAction = defineAction({
       refundedMinor: result.payment.refundedMinor,
       refundAmountMinor: result.refund.amountMinor,
       currency: result.payment.currency,
+      refundId: result.refund.id,
+      refundStatus: result.refund.status,
+      /** `pending` is not an error: the provider has not confirmed yet; `message` says what to do. */
+      outcome: result.outcome,
+      message: result.message,
+    };
+  },
+});
+
+export const syncPaymentAction = defineAction({
+  permission: "payment.sync",
+  input: paymentIdInput,
+  async run(ctx, _input, raw) {
+    const result = await syncPayment(ctx, raw);
+    revalidatePath(`/payments/${result.payment.id}`);
+    return {
+      id: result.payment.id,
+      status: result.payment.status,
+      changed: result.changed,
+      notes: result.notes,
+    };
+  },
+});
+
+export const providerAction = defineAction({
+  permission: "payment.sync",
+  input: providerActionInput,
+  async run(ctx, input, raw) {
+    const result = await actThroughProvider(ctx, raw);
+    revalidatePath(`/payments/${input.paymentId}`);
+    return {
+      id: input.paymentId,
+      status: result.payment?.status ?? null,
+      changed: result.changed,
+      notes: result.notes,
+    };
+  },
+});
+
+export const reviewDecisionAction = defineAction({
+  permission: "review.resolve",
+  input: reviewDecisionInput,
+  async run(ctx, _input, raw) {
+    const result = await decideReview(ctx, raw);
+    revalidatePath(`/payments/${result.payment.id}`);
+    revalidatePath("/review");
+    return {
+      id: result.payment.id,
+      status: result.payment.status,
+      validUntil: result.subscription?.currentPeriodEnd ?? null,
     };
   },
 });
@@ -119,12 +175,13 @@ export const previewRefundAction = defineAction({
     paymentId: z.uuid(),
     amount: z.string().max(40).nullable(),
     revokeAccess: z.boolean(),
+    keepAccess: z.boolean().default(false),
   }),
   run: (ctx, input) =>
     previewRefundEffect(
       ctx.db,
       input.paymentId,
-      { amount: input.amount, revokeAccess: input.revokeAccess },
+      { amount: input.amount, revokeAccess: input.revokeAccess, keepAccess: input.keepAccess },
       nowOf(ctx),
     ),
 });

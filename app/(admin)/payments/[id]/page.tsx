@@ -2,8 +2,13 @@ import { ChevronLeft } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { DisputesList } from "@/components/payments/disputes-list";
+import { pendingRefundWarning } from "@/components/payments/labels";
 import { PaymentActions } from "@/components/payments/payment-actions";
 import { PaymentSummary, SubscriptionAccess } from "@/components/payments/payment-summary";
+import { ProviderPanel } from "@/components/payments/provider-panel";
+import { RefundsList } from "@/components/payments/refunds-list";
+import { ReviewAlert } from "@/components/payments/review-alert";
 import { StatusBadge } from "@/components/payments/status-badge";
 import { PaymentTimeline } from "@/components/payments/timeline";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
@@ -16,6 +21,7 @@ import { getPaymentDetail } from "@/lib/payments/queries";
 import { planRefund } from "@/lib/payments/refund-rule";
 import { manualTargets } from "@/lib/payments/state-machine";
 import { getPaymentTimeline } from "@/lib/payments/timeline";
+import { providerAdapter } from "@/lib/providers/adapter";
 import { getCustomerSubscriptions } from "@/lib/subscriptions/queries";
 
 export const metadata: Metadata = { title: "Payment" };
@@ -41,11 +47,18 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
 
   const remainingMinor = payment.amountMinor - payment.refundedMinor;
   const refundable = planRefund(payment, null).ok;
-  const targets = roleCan(actor.role, "payment.change_status")
-    ? manualTargets(payment.status, payment.amountMinor)
-    : [];
+  // A provider payment has no hand-set status (manualTargets gives none): it follows its provider.
+  const targets = roleCan(actor.role, "payment.change_status") ? manualTargets(payment) : [];
   const canRefund = refundable && roleCan(actor.role, "payment.refund");
   const canEdit = roleCan(actor.role, "payment.update");
+  // The refund verb refuses these too; the page says why before anyone tries.
+  const refundBlockedReason = detail.refunds.some((r) => r.status === "pending")
+    ? pendingRefundWarning(payment.provider)
+    : payment.disputed
+      ? "This payment is disputed: the dispute decides where the money goes, so it cannot be refunded now"
+      : null;
+  const provider = payment.provider === "manual" ? null : payment.provider;
+  const adapter = provider ? providerAdapter(provider) : null;
 
   return (
     <div className="space-y-5">
@@ -74,8 +87,10 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               paymentId={payment.id}
               status={payment.status}
               amountMinor={payment.amountMinor}
+              provider={payment.provider}
               targets={targets}
               canRefund={canRefund}
+              refundBlockedReason={refundBlockedReason}
               canEdit={canEdit}
               remaining={formatMinor(remainingMinor, payment.currency)}
               currency={payment.currency}
@@ -87,15 +102,41 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
         </div>
       </div>
 
+      {payment.reviewReason ? (
+        <ReviewAlert
+          paymentId={payment.id}
+          reviewReason={payment.reviewReason}
+          canResolve={roleCan(actor.role, "review.resolve")}
+        />
+      ) : null}
+
       <div className="grid gap-5 lg:grid-cols-[minmax(0,1fr)_24rem]">
         <div className="space-y-5">
+          {provider && adapter ? (
+            <ProviderPanel
+              paymentId={payment.id}
+              provider={provider}
+              providerPaymentId={payment.providerPaymentId}
+              providerStatus={payment.providerStatus}
+              providerError={payment.providerError}
+              requestedMinor={payment.requestedMinor}
+              amountMinor={payment.amountMinor}
+              currency={payment.currency}
+              providerStateAt={payment.providerStateAt}
+              providerSyncedAt={payment.providerSyncedAt}
+              canAct={roleCan(actor.role, "payment.sync")}
+              captureRefusal={adapter.canCapture(payment)}
+              cancelRefusal={adapter.canCancel(payment)}
+            />
+          ) : null}
           <PaymentSummary
             payment={payment}
             customer={{ id: customer.id, email: customer.email, name: customer.name }}
             plan={plan ? { code: plan.code, name: plan.name } : null}
             grant={detail.grant}
-            refunds={detail.refunds}
           />
+          <RefundsList refunds={detail.refunds} provider={payment.provider} payment={payment} />
+          <DisputesList disputes={detail.disputes} />
           <Card>
             <CardHeader>
               <CardTitle asChild className="text-base">

@@ -1,0 +1,39 @@
+import type { Metadata } from "next";
+import { ReviewGroups, ReviewSummary } from "@/components/review/review-groups";
+import { BreakersPanel, ReconcilerPanel } from "@/components/review/system-status";
+import { appDb } from "@/lib/auth/current";
+import { requirePageActor } from "@/lib/auth/page";
+import { roleCan } from "@/lib/auth/permissions";
+import { listReview } from "@/lib/review/list";
+
+export const metadata: Metadata = { title: "Review" };
+export const dynamic = "force-dynamic";
+
+export default async function ReviewPage() {
+  const actor = await requirePageActor("review.view");
+  // One clock for the list and for "2 hours ago", so they agree.
+  const now = new Date();
+  const review = await listReview(await appDb(), now);
+  const viewer = {
+    canSync: roleCan(actor.role, "payment.sync"),
+    canDecide: roleCan(actor.role, "review.resolve"),
+  };
+
+  return (
+    <div className="space-y-6">
+      <div className="space-y-1">
+        <h1 className="text-xl font-semibold tracking-tight">What needs a person</h1>
+        <p className="max-w-3xl text-sm text-muted-foreground">
+          What Paydesk could not settle on its own, oldest first in each group. Each item opens its payment,
+          where the action is.
+        </p>
+      </div>
+      <ReviewSummary items={review.items} />
+      <ReviewGroups items={review.items} now={now} viewer={viewer} />
+      <div className="grid gap-4 xl:grid-cols-2">
+        <BreakersPanel breakers={review.breakers} now={now} />
+        <ReconcilerPanel reconciler={review.reconciler} now={now} />
+      </div>
+    </div>
+  );
+}
