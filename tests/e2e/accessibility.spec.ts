@@ -1,10 +1,16 @@
 import path from "node:path";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
+import { stripeId } from "../support/stripe-events";
 import { AuditPage } from "./pages/audit.page";
 import { CommandPalette, CustomersPage } from "./pages/customers.page";
+import { ReviewPage } from "./pages/review.page";
 import { expect, type OtherSession, test } from "./support/fixtures";
 import type { Role } from "./support/roles";
+import { callServerAction, serverActionId } from "./support/server-actions";
+import { stripeControl } from "./support/stripe-control";
+import { createCustomer, recordStripePayment } from "./support/stripe-payments";
+import { deliverStripeEvent, disputeEvent } from "./support/stripe-webhooks";
 
 // Journey 9: axe on every page, in light and dark theme, failing on serious and critical
 // violations. The same tour saves a 1280×800 screenshot of each page into
@@ -80,6 +86,42 @@ const STOPS: Stop[] = [
       const dialog = await paymentDetail.openRefundDialog();
       await expect(paymentDetail.dialogEffect(dialog)).toHaveAttribute("data-effect", /.+/);
       await settle(page);
+    },
+  },
+  {
+    name: "payment-detail-provider",
+    role: "admin",
+    open: async (session) => {
+      await openProviderPayment(session);
+    },
+  },
+  {
+    name: "payment-detail-held",
+    role: "admin",
+    open: async ({ page, paymentDetail }) => {
+      // Paid in dollars for a rouble plan: held for review, with the admin's Grant / Dismiss.
+      const customer = await createCustomer("a11y-held");
+      const held = await recordStripePayment(page.request, customer, {
+        type: "payment_intent.succeeded",
+        amount: 1_000,
+        currency: "usd",
+      });
+      await paymentDetail.goto(held.paymentId);
+      await expect(paymentDetail.reviewAlert).toBeVisible();
+      await expect(paymentDetail.reviewGrant).toBeVisible();
+      await expect(paymentDetail.providerPanel).toBeVisible();
+    },
+  },
+  {
+    name: "review",
+    role: "admin",
+    open: async ({ page }) => {
+      const review = new ReviewPage(page);
+      await review.goto();
+      // The demo data has payments stuck at the provider: at least one group is a table.
+      await expect(review.rows("stuck_payment").first()).toBeVisible();
+      await expect(review.breakers).toBeVisible();
+      await expect(review.reconciler).toBeVisible();
     },
   },
   {
@@ -189,6 +231,44 @@ async function openPendingPayment({ paymentsList, paymentDetail }: OtherSession)
   await paymentsList.rows.first().getByRole("link").first().click();
   await expect(paymentDetail.heading).toBeVisible();
   await expect(paymentDetail.actionButton("Mark succeeded")).toBeVisible();
+}
+
+/**
+ * A Stripe payment of its own with every provider section on its page: the provider panel
+ * (with Sync), a refund Stripe left pending (the "do not refund again" warning, Refund blocked)
+ * and a chargeback Stripe says was lost.
+ */
+async function openProviderPayment({ page, paymentDetail }: OtherSession) {
+  const customer = await createCustomer("a11y-provider");
+  const { intentId, paymentId } = await recordStripePayment(page.request, customer, {
+    type: "payment_intent.succeeded",
+    atStripe: true,
+  });
+  await stripeControl.nextRefund("pending");
+  const refund = await callServerAction(page.request, {
+    page: `/payments/${paymentId}`,
+    actionId: serverActionId("app/(admin)/payments/actions.ts", "refundAction"),
+    args: [{ paymentId, amount: null, revokeAccess: false, keepAccess: false, reason: "Customer asked" }],
+  });
+  expect(refund.result, refund.body).toMatchObject({ ok: true, data: { outcome: "pending" } });
+  const dispute = { id: stripeId("dp"), paymentIntent: intentId, amount: 59_900, currency: "rub" };
+  const created = Math.floor(Date.now() / 1000);
+  for (const [type, status, at] of [
+    ["charge.dispute.created", "needs_response", created],
+    ["charge.dispute.closed", "lost", created + 1],
+  ] as const) {
+    const delivered = await deliverStripeEvent(
+      page.request,
+      disputeEvent(type, { ...dispute, status, balanceTransactions: 1 }, at),
+    );
+    expect(delivered).toMatchObject({ outcome: "processed" });
+  }
+  await paymentDetail.goto(paymentId);
+  await expect(paymentDetail.providerPanel).toBeVisible();
+  await expect(paymentDetail.syncButton).toBeVisible();
+  await expect(paymentDetail.refundPendingWarning).toBeVisible();
+  await expect(paymentDetail.refundBlocked).toBeVisible();
+  await expect(paymentDetail.disputeLost).toBeVisible();
 }
 
 /** Waits for CSS animations (dialog zoom, fades) to finish so axe sees final colours. */

@@ -72,6 +72,8 @@ for (const role of ["support", "auditor"] as const) {
         "Overview",
         "Payments",
         "Customers",
+        // With the number of items waiting there, if any.
+        /^Review/,
         "Webhooks",
         "Audit log",
       ]);

@@ -85,9 +85,11 @@ test.describe("webhook event log as admin", () => {
     // The dry run says what would change and changes nothing.
     const dry = await webhooks.dryRun();
     await expect(dry).toHaveAttribute("data-outcome", "processed");
-    await expect(dry).toHaveAttribute("data-changes", "2");
+    // Recorded as pending first, then moved to what Stripe says (docs/providers.md).
+    await expect(dry).toHaveAttribute("data-changes", "3");
     await expect(webhooks.changes(dry).first()).toHaveAttribute("data-action", "payment.create");
-    await expect(webhooks.changes(dry).nth(1)).toHaveAttribute("data-action", "subscription.extend");
+    await expect(webhooks.changes(dry).nth(1)).toHaveAttribute("data-action", "payment.status_change");
+    await expect(webhooks.changes(dry).nth(2)).toHaveAttribute("data-action", "subscription.extend");
     await expect(dry).toContainText("succeeded");
     await page.reload();
     await webhooks.expectOutcome("Ignored");
@@ -97,8 +99,8 @@ test.describe("webhook event log as admin", () => {
     await webhooks.dryRun();
     const replayed = await webhooks.replay();
     await expect(replayed).toHaveAttribute("data-outcome", "processed");
-    await expect(replayed).toHaveAttribute("data-changes", "2");
-    await expect(webhooks.toast("Event replayed (processed): 2 changes")).toBeVisible();
+    await expect(replayed).toHaveAttribute("data-changes", "3");
+    await expect(webhooks.toast("Event replayed (processed): 3 changes")).toBeVisible();
     await webhooks.expectOutcome("Processed");
     await expect(webhooks.attempts).toHaveText("2");
     await expect(webhooks.paymentLink).toBeVisible();

@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { notFound, redirect } from "next/navigation";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -8,7 +9,7 @@ import {
   refundAction,
 } from "@/app/(admin)/payments/actions";
 import { setStaffDisabledAction } from "@/app/(admin)/staff/actions";
-import { customers } from "@/db/schema";
+import { customers, refunds } from "@/db/schema";
 import { defineAction } from "@/lib/auth/action";
 import type { SessionActor } from "@/lib/auth/session";
 import type { ServiceContext } from "@/lib/context";
@@ -444,8 +445,28 @@ describe("real actions through the wrapper", () => {
     });
     const mid = await snapshot(t.db);
     const provider = await refundAction({ paymentId: taken.payment.id, reason: "customer asked" });
-    expect(provider).toMatchObject({ ok: false, code: "provider_unavailable", fieldErrors: {} });
-    expect(await snapshot(t.db)).toEqual(mid);
+    expect(provider).toMatchObject({
+      ok: false,
+      code: "provider_unavailable",
+      message: expect.stringContaining("STRIPE_SECRET_KEY"),
+      fieldErrors: {},
+    });
+    // The refund request is written (pending, keyed) before Stripe is asked; nothing left
+    // Paydesk, so it is closed as failed and nothing else moved: no payment, grant or
+    // subscription change, and a new refund may be asked for.
+    const after = await snapshot(t.db);
+    expect(after.payments).toEqual(mid.payments);
+    expect(after.subscriptions).toEqual(mid.subscriptions);
+    expect(after.subscription_grants).toEqual(mid.subscription_grants);
+    const rows = await t.db.select().from(refunds).where(eq(refunds.paymentId, taken.payment.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      status: "failed",
+      amountMinor: 5_000n,
+      providerRefundId: null,
+      idempotencyKey: `paydesk-refund-${rows[0]!.id}`,
+      failureReason: expect.stringContaining("STRIPE_SECRET_KEY"),
+    });
     expect(mid.payments.length).toBe(before.payments.length + 1);
   });
 

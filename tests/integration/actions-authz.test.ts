@@ -8,8 +8,11 @@ import {
   previewCreateAction,
   previewRefundAction,
   previewTransitionAction,
+  providerAction,
   refundAction,
+  reviewDecisionAction,
   searchCustomersAction,
+  syncPaymentAction,
   updatePaymentAction,
 } from "@/app/(admin)/payments/actions";
 import {
@@ -25,13 +28,17 @@ import type { ActionResult } from "@/lib/auth/action";
 import { permissions } from "@/lib/auth/permissions";
 import type { Actor } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
+import { applyProviderState } from "@/lib/payments/apply-provider-state";
 import { createPayment } from "@/lib/payments/create";
 import { ensurePlans } from "@/lib/plans/seed-plans";
+import { paymentIntentObject } from "@/lib/providers/stripe/event";
+import { stripeState } from "@/lib/providers/stripe/target";
 import { hashPassword } from "@/lib/staff/password";
 import { currentModuleMock, resetActionSession, signInAs, useActionDb } from "../support/action-session";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { rowCounts, snapshot } from "../support/db-snapshot";
 import { ctxFor, insertStaff } from "../support/fixtures";
+import { type StripeApiStandIn, startStripeApiStandIn } from "../support/stripe-api";
 import { paymentIntentEvent, stripeId } from "../support/stripe-events";
 
 // The two request seams of a server action: who is signed in (and which database), and
@@ -77,6 +84,12 @@ const PERMISSION_ROWS: Record<string, { row: TableRow; accepts?: readonly Cell[]
   "payment.update": { row: "create, edit, change status, refund payments" },
   "payment.change_status": { row: "create, edit, change status, refund payments" },
   "payment.refund": { row: "create, edit, change status, refund payments" },
+  // Syncing a provider payment, and capturing or canceling it through its provider, change
+  // payments like a status change; deciding a payment held for review grants access like one.
+  "payment.sync": { row: "create, edit, change status, refund payments" },
+  "review.resolve": { row: "create, edit, change status, refund payments" },
+  // The review list is a view of payments.
+  "review.view": { row: "view payments, customers, subscriptions" },
   "customer.create": { row: "create, edit, change status, refund payments" },
   "webhook.view": { row: "view and replay webhook events", accepts: ["yes", "view"] },
   "webhook.replay": { row: "view and replay webhook events" },
@@ -105,6 +118,12 @@ interface Seed extends Staff {
   succeeded: { id: string };
   /** A stored Stripe event whose application failed: replaying it records a payment. */
   failedEvent: { id: string };
+  /** A Stripe payment recorded as waiting for payment that Stripe has since seen succeed. */
+  stale: { id: string };
+  /** A Stripe payment authorised and waiting for capture (Stripe can cancel it). */
+  authorised: { id: string };
+  /** A Stripe payment in USD for a RUB plan: recorded, held for review, nothing granted. */
+  held: { id: string };
 }
 
 type AnyAction = (raw: never) => Promise<ActionResult<unknown>>;
@@ -168,6 +187,30 @@ const ACTIONS: ActionSpec[] = [
     writes: true,
     input: (s) => ({ paymentId: s.succeeded.id, amount: "100.00", reason: REASON }),
     data: (s) => ({ id: s.succeeded.id, status: "partially_refunded", refundAmountMinor: 10_000n }),
+  },
+  {
+    name: "syncPaymentAction",
+    action: syncPaymentAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.stale.id, reason: REASON }),
+    data: (s) => ({ id: s.stale.id, status: "succeeded", changed: true }),
+  },
+  {
+    name: "providerAction",
+    action: providerAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.authorised.id, action: "cancel", reason: REASON }),
+    data: (s) => ({ id: s.authorised.id, status: "canceled", changed: true }),
+  },
+  {
+    name: "reviewDecisionAction",
+    action: reviewDecisionAction as AnyAction,
+    row: "create, edit, change status, refund payments",
+    writes: true,
+    input: (s) => ({ paymentId: s.held.id, decision: "grant", reason: REASON }),
+    data: (s) => ({ id: s.held.id, status: "succeeded", validUntil: expect.any(Date) }),
   },
   {
     name: "updatePaymentAction",
@@ -295,6 +338,21 @@ async function seedStaff(t: TestDatabase): Promise<Staff> {
 
 let seeded = 0;
 let knownHash: string | null = null;
+/** The local Stripe the provider actions talk to (started once for the file). */
+let stripeApi: StripeApiStandIn;
+
+/** Records a Stripe payment the way every path does: the intent's state through applyProviderState. */
+async function recordStripe(
+  ctx: ReturnType<typeof ctxFor>,
+  intent: Record<string, unknown>,
+  observedAt: Date,
+) {
+  const state = stripeState(paymentIntentObject.parse(intent), [], [], observedAt, "seed");
+  if (!state.ok) throw new Error(state.reason);
+  const applied = await applyProviderState(ctx, state.value);
+  if (!applied.payment) throw new Error(applied.notes.join("; "));
+  return applied.payment;
+}
 
 /** A customer, a pending and a succeeded payment, and a staff account, fresh for one test. */
 async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
@@ -356,6 +414,25 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
       attempts: 1,
     })
     .returning({ id: webhookEvents.id });
+  const metadata = { paydesk_customer: customer.email, paydesk_plan: "premium" };
+  const earlier = new Date(Date.now() - 60_000);
+  // Stripe has it succeeded; Paydesk last saw it waiting for the customer's 3-D Secure.
+  const paid = stripeApi.putIntent({ metadata });
+  const stale = await recordStripe(
+    ctx,
+    { ...paid, status: "requires_action", amount_received: 0, latest_charge: null },
+    earlier,
+  );
+  const hold = stripeApi.putIntent({
+    status: "requires_capture",
+    amount_received: 0,
+    amount_capturable: 59_900,
+    metadata,
+  });
+  const authorised = await recordStripe(ctx, hold, earlier);
+  const usd = stripeApi.putIntent({ amount: 500, amount_received: 500, currency: "usd", metadata });
+  const held = await recordStripe(ctx, usd, earlier);
+  if (!held.reviewReason) throw new Error("seed: the USD payment should be held for review");
   return {
     ...staff,
     tag,
@@ -364,6 +441,9 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
     pending: pending.payment,
     succeeded: succeeded.payment,
     failedEvent: failedEvent!,
+    stale,
+    authorised,
+    held,
   };
 }
 
@@ -390,6 +470,9 @@ describe("server actions × roles (ARCHITECTURE.md §1 Roles)", () => {
   // One database for the file (opening one costs about a second); each test seeds the rows
   // it acts on, and compares the whole database before and after.
   beforeAll(async () => {
+    stripeApi = await startStripeApiStandIn();
+    vi.stubEnv("STRIPE_SECRET_KEY", "sk_test_paydesk_stand_in");
+    vi.stubEnv("STRIPE_API_BASE", stripeApi.url);
     t = await freshDatabase();
     staff = await seedStaff(t);
     useActionDb(t.db);
@@ -397,6 +480,8 @@ describe("server actions × roles (ARCHITECTURE.md §1 Roles)", () => {
   afterAll(async () => {
     resetActionSession();
     await t?.close();
+    vi.unstubAllEnvs();
+    await stripeApi?.close();
   });
   beforeEach(async () => {
     s = await seed(t, staff);

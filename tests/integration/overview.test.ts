@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { staffUsers } from "@/db/schema";
+import { disputes, refunds, staffUsers } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
 import { type Actor, type ServiceContext, systemContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
@@ -13,6 +13,7 @@ import {
   monthRevenue,
   monthStatusCounts,
   monthTrialsStarted,
+  openMatters,
   successRate,
   utcMonth,
 } from "@/lib/overview/queries";
@@ -24,6 +25,9 @@ import { freshDatabase, type TestDatabase } from "../support/db";
 import { baseline, type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
 
 const NOW = new Date("2026-03-15T12:00:00.000Z");
+
+/** A currency's revenue row without lost disputes. */
+const noLoss = { lostDisputes: 0, lostMinor: 0n } as const;
 
 /** A status map with every status, zero unless given. */
 function statuses(given: Partial<Record<PaymentStatus, number>>): Record<PaymentStatus, number> {
@@ -71,6 +75,7 @@ describe("overview on an empty database", () => {
 
   it("has no revenue, no counts, no rate, and 30 days with no series", async () => {
     expect(await monthRevenue(t.db, NOW)).toEqual([]);
+    expect(await openMatters(t.db)).toEqual({ openDisputes: 0, refundsPending: 0 });
     const counts = await monthStatusCounts(t.db, NOW);
     expect(counts).toEqual({ all: statuses({}), paid: statuses({}), total: 0 });
     expect(successRate(counts)).toEqual({ succeeded: 0, unsuccessful: 0, rate: null });
@@ -276,18 +281,25 @@ describe("overview figures", () => {
 
   it("sums this month's succeeded revenue per currency: gross, refunded of it, net", async () => {
     expect(await monthRevenue(t.db, NOW)).toEqual([
-      { currency: "EUR", payments: 1, grossMinor: 2000n, refundedMinor: 2000n, netMinor: 0n },
-      { currency: "JPY", payments: 1, grossMinor: 1500n, refundedMinor: 0n, netMinor: 1500n },
+      { currency: "EUR", payments: 1, grossMinor: 2000n, refundedMinor: 2000n, ...noLoss, netMinor: 0n },
+      { currency: "JPY", payments: 1, grossMinor: 1500n, refundedMinor: 0n, ...noLoss, netMinor: 1500n },
       // 299.00 on 1 Mar 00:00:00.000, 100.00 created in Feb and succeeded in Mar, 899.00 less 100.00
-      { currency: "RUB", payments: 3, grossMinor: 129_800n, refundedMinor: 10_000n, netMinor: 119_800n },
-      { currency: "USD", payments: 2, grossMinor: 7500n, refundedMinor: 0n, netMinor: 7500n },
+      {
+        currency: "RUB",
+        payments: 3,
+        grossMinor: 129_800n,
+        refundedMinor: 10_000n,
+        ...noLoss,
+        netMinor: 119_800n,
+      },
+      { currency: "USD", payments: 2, grossMinor: 7500n, refundedMinor: 0n, ...noLoss, netMinor: 7500n },
     ]);
   });
 
   it("puts the last millisecond of February in February", async () => {
     expect(await monthRevenue(t.db, new Date("2026-02-28T23:59:59.999Z"))).toEqual([
       // 50.00 on 13 Feb and 599.00 on 28 Feb 23:59:59.999; the February trial took nothing
-      { currency: "RUB", payments: 2, grossMinor: 64_900n, refundedMinor: 0n, netMinor: 64_900n },
+      { currency: "RUB", payments: 2, grossMinor: 64_900n, refundedMinor: 0n, ...noLoss, netMinor: 64_900n },
     ]);
     expect(await monthTrialsStarted(t.db, new Date("2026-02-01T00:00:00.000Z"))).toEqual({
       started: 1,
@@ -480,5 +492,174 @@ describe("overview figures", () => {
     // Sam changed a payment as an admin and is support now: that one entry, nobody else's.
     const forSam = await latestManualChanges(t.db, { id: sam.id, role: "support" });
     expect(forSam.map(summary)).toEqual([{ action: "payment.update", paymentId: ids.jpy, actorId: sam.id }]);
+  });
+});
+
+describe("overview with disputes and refunds waiting at the provider", () => {
+  let t: TestDatabase;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await freshDatabase();
+    const clock = clockAt("2026-01-15T10:00:00.000Z");
+    const base = await baseline(t.db, clock);
+    const stripe: ServiceContext = { ...systemContext(t.db, "system:stripe", "webhook"), now: clock.now };
+    const card = async (name: string, at: string, amountMinor: bigint, currency: string) => {
+      clock.set(at);
+      const { payment } = await recordProviderPayment(stripe, {
+        provider: "stripe",
+        providerPaymentId: `pi_${name}`,
+        customer: base.customer.id,
+        plan: null,
+        amountMinor,
+        currency,
+        status: "succeeded",
+      });
+      ids[name] = payment.id;
+    };
+    await card("jan", "2026-01-15T10:00:00.000Z", 1500n, "JPY");
+    await card("feb", "2026-02-10T10:00:00.000Z", 10_000n, "USD");
+    await card("mar1", "2026-03-02T10:00:00.000Z", 5000n, "USD");
+    await card("mar2", "2026-03-03T10:00:00.000Z", 3000n, "USD");
+    await card("eur", "2026-03-04T10:00:00.000Z", 2000n, "EUR");
+    await card("mar3", "2026-03-08T10:00:00.000Z", 700n, "USD");
+
+    // Disputes as the provider state leaves them, written directly.
+    const dispute = (
+      name: string,
+      kind: "inquiry" | "chargeback",
+      status: "open" | "won" | "lost" | "closed",
+      amountMinor: bigint,
+      currency: string,
+      openedAt: string,
+      closedAt: string | null,
+    ) => ({
+      paymentId: ids[name]!,
+      provider: "stripe" as const,
+      providerDisputeId: `dp_${name}`,
+      kind,
+      status,
+      providerStatus: status === "open" ? "needs_response" : status === "closed" ? "warning_closed" : status,
+      amountMinor,
+      currency,
+      openedAt: new Date(openedAt),
+      closedAt: closedAt ? new Date(closedAt) : null,
+      updatedAt: new Date(closedAt ?? openedAt),
+    });
+    await t.db.insert(disputes).values([
+      // A February sale lost in March: off March's net, not February's.
+      dispute(
+        "feb",
+        "chargeback",
+        "lost",
+        10_000n,
+        "USD",
+        "2026-02-20T10:00:00.000Z",
+        "2026-03-05T10:00:00.000Z",
+      ),
+      // Lost on the last millisecond of March.
+      dispute(
+        "mar3",
+        "chargeback",
+        "lost",
+        700n,
+        "USD",
+        "2026-03-09T10:00:00.000Z",
+        "2026-03-31T23:59:59.999Z",
+      ),
+      // A March sale lost in April: April's.
+      dispute(
+        "mar1",
+        "chargeback",
+        "lost",
+        5000n,
+        "USD",
+        "2026-03-10T10:00:00.000Z",
+        "2026-04-01T00:00:00.000Z",
+      ),
+      // A January sale lost in March, in a currency with no March sale.
+      dispute(
+        "jan",
+        "chargeback",
+        "lost",
+        1500n,
+        "JPY",
+        "2026-02-01T10:00:00.000Z",
+        "2026-03-10T10:00:00.000Z",
+      ),
+      // Won, closed without loss, still open: none of them takes anything.
+      dispute(
+        "mar2",
+        "chargeback",
+        "won",
+        3000n,
+        "USD",
+        "2026-03-04T10:00:00.000Z",
+        "2026-03-06T10:00:00.000Z",
+      ),
+      dispute("eur", "inquiry", "open", 2000n, "EUR", "2026-03-07T10:00:00.000Z", null),
+    ]);
+    // Refunds the provider has not confirmed (pending) or refused (failed): not refunded.
+    const refund = (name: string, amountMinor: bigint, status: "pending" | "failed") => ({
+      paymentId: ids[name]!,
+      amountMinor,
+      currency: "USD",
+      reason: "customer asked",
+      provider: "stripe" as const,
+      status,
+      actor: "admin@paydesk.test",
+      createdAt: new Date("2026-03-12T10:00:00.000Z"),
+    });
+    await t.db.insert(refunds).values([refund("mar2", 1000n, "pending"), refund("mar1", 500n, "failed")]);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("takes lost disputes off net revenue in the month they were lost, per currency", async () => {
+    expect(await monthRevenue(t.db, NOW)).toEqual([
+      { currency: "EUR", payments: 1, grossMinor: 2000n, refundedMinor: 0n, ...noLoss, netMinor: 2000n },
+      {
+        currency: "JPY",
+        payments: 0,
+        grossMinor: 0n,
+        refundedMinor: 0n,
+        lostDisputes: 1,
+        lostMinor: 1500n,
+        netMinor: -1500n,
+      },
+      // 50.00 + 30.00 + 7.00 sold; 100.00 (February's sale) and 7.00 lost in March.
+      {
+        currency: "USD",
+        payments: 3,
+        grossMinor: 8700n,
+        refundedMinor: 0n,
+        lostDisputes: 2,
+        lostMinor: 10_700n,
+        netMinor: -2000n,
+      },
+    ]);
+  });
+
+  it("leaves a month's net alone for disputes lost in another month", async () => {
+    expect(await monthRevenue(t.db, new Date("2026-02-15T00:00:00.000Z"))).toEqual([
+      { currency: "USD", payments: 1, grossMinor: 10_000n, refundedMinor: 0n, ...noLoss, netMinor: 10_000n },
+    ]);
+    expect(await monthRevenue(t.db, new Date("2026-04-15T00:00:00.000Z"))).toEqual([
+      {
+        currency: "USD",
+        payments: 0,
+        grossMinor: 0n,
+        refundedMinor: 0n,
+        lostDisputes: 1,
+        lostMinor: 5000n,
+        netMinor: -5000n,
+      },
+    ]);
+  });
+
+  it("counts open disputes and pending refunds, not won, lost or failed ones", async () => {
+    expect(await openMatters(t.db)).toEqual({ openDisputes: 1, refundsPending: 1 });
   });
 });

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
-import { type Customer, customers, payments, plans } from "@/db/schema";
+import { type Customer, customers, payments, plans, refunds } from "@/db/schema";
 import { systemContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { currencyExponent } from "@/lib/money";
@@ -27,7 +27,12 @@ import { baseline, clockAt } from "../support/fixtures";
 // The reference: every payment as a list row, and the list's rules written out plainly.
 
 async function allRows(db: Db): Promise<PaymentListRow[]> {
-  return db
+  const pending = new Set(
+    (
+      await db.select({ paymentId: refunds.paymentId }).from(refunds).where(eq(refunds.status, "pending"))
+    ).map((r) => r.paymentId),
+  );
+  const rows = await db
     .select({
       id: payments.id,
       createdAt: payments.createdAt,
@@ -45,10 +50,17 @@ async function allRows(db: Db): Promise<PaymentListRow[]> {
       customerName: customers.name,
       planCode: plans.code,
       planName: plans.name,
+      disputed: payments.disputed,
+      reviewReason: payments.reviewReason,
     })
     .from(payments)
     .innerJoin(customers, eq(customers.id, payments.customerId))
     .leftJoin(plans, eq(plans.id, payments.planId));
+  return rows.map((r) => ({ ...r, refundPending: pending.has(r.id) }));
+}
+
+function hasFlag(r: PaymentListRow, flag: PaymentListQuery["flag"][number]): boolean {
+  return flag === "disputed" ? r.disputed : flag === "held" ? r.reviewReason !== null : r.refundPending;
 }
 
 /** `minor` (in the currency's minor units) compared with a major-unit decimal, exactly: sign of minor − decimal. */
@@ -70,6 +82,7 @@ function expectedRows(all: PaymentListRow[], q: PaymentListQuery): PaymentListRo
       (q.kind.length === 0 || q.kind.includes(r.kind)) &&
       (q.provider.length === 0 || q.provider.includes(r.provider)) &&
       (q.currency.length === 0 || q.currency.includes(r.currency)) &&
+      (q.flag.length === 0 || q.flag.some((f) => hasFlag(r, f))) &&
       (q.from === null || r.createdAt.getTime() >= dayStart(q.from)) &&
       (q.to === null || r.createdAt.getTime() < dayStart(q.to) + 86_400_000) &&
       (q.min === null || compareToDecimal(r.amountMinor, r.currency, q.min) >= 0) &&
@@ -250,6 +263,50 @@ async function seed(db: Db): Promise<Seeded> {
       updatedAt: tieAt,
     })),
   );
+
+  // Flags: disputes, refunds waiting for the provider, payments held for review; several in
+  // the tied block, so that paging through a flag crosses ties.
+  const tied = (
+    await db
+      .select({ id: payments.id })
+      .from(payments)
+      .where(eq(payments.createdAt, tieAt))
+      .orderBy(asc(payments.id))
+  ).map((r) => r.id);
+  const byProviderId = async (providerPaymentIds: string[]) =>
+    (
+      await db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(inArray(payments.providerPaymentId, providerPaymentIds))
+    ).map((r) => r.id);
+  await db
+    .update(payments)
+    .set({ disputed: true })
+    .where(inArray(payments.id, [...tied.filter((_, i) => i % 2 === 0), ...(await byProviderId(["pay_0"]))]));
+  await db
+    .update(payments)
+    .set({ reviewReason: "Paid in RUB, the plan is in USD" })
+    .where(inArray(payments.id, [tied[3]!, ...(await byProviderId(["pay_1", "pay_3", "pay_7"]))]));
+  const [partial] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.status, "partially_refunded"), eq(payments.customerId, olga.id)));
+  const refund = (paymentId: string, status: "pending" | "succeeded" | "failed") => ({
+    paymentId,
+    amountMinor: 100n,
+    currency: "RUB",
+    reason: REASON,
+    status,
+    actor: "test",
+    createdAt: tieAt,
+  });
+  await db.insert(refunds).values([
+    ...[tied[1]!, tied[2]!, tied[3]!, partial!.id].map((id) => refund(id, "pending")),
+    // Neither a failed refund nor a succeeded one is waiting for anything.
+    refund(tied[5]!, "failed"),
+    refund(tied[7]!, "succeeded"),
+  ]);
   return { anna, olga, boris, jun, percent: percent!, backslash: backslash!, tieAt };
 }
 
@@ -338,6 +395,13 @@ describe("payments list", () => {
     ],
     ["provider, kind and max", { provider: "stripe,yookassa", kind: "provider", max: "100" }],
     ["kind, currencies and an amount range", { kind: "manual", currency: "JPY,KWD", min: "100", max: "150" }],
+    ["flag disputed", { flag: "disputed" }],
+    ["flag refund pending", { flag: "refund_pending" }],
+    ["flag held", { flag: "held" }],
+    ["any of two flags", { flag: "held,refund_pending" }],
+    ["every flag and a status", { flag: "disputed,refund_pending,held", status: "succeeded" }],
+    ["flag and fragment", { flag: "disputed", q: "boris" }],
+    ["flag and amount order", { flag: "refund_pending,disputed", sort: "amount", dir: "asc" }],
   ];
 
   it.each(filterCases)("filters: %s", async (_label, params) => {
@@ -345,6 +409,15 @@ describe("payments list", () => {
     expect(await listIds(params)).toEqual(expected);
     const count = await countPaymentsCapped(t.db, parsePaymentListQuery(params));
     expect(count).toEqual({ count: expected.length, capped: false });
+  });
+
+  it("has a few of each flag, and returns them on each row", () => {
+    expect(all.filter((r) => r.disputed)).toHaveLength(7);
+    expect(all.filter((r) => r.reviewReason !== null)).toHaveLength(4);
+    expect(all.filter((r) => r.refundPending)).toHaveLength(4);
+    expect(
+      all.filter((r) => r.disputed || r.refundPending || r.reviewReason !== null).length,
+    ).toBeGreaterThan(10);
   });
 
   it("filters by customer id", async () => {
@@ -424,6 +497,7 @@ describe("payments list", () => {
         ["RUB from 100", { currency: "RUB", min: "100" }],
         ["fragment", { q: "example.com" }],
         ["boris (the ties)", { customer: "" }],
+        ["any flag", { flag: "disputed,refund_pending,held" }],
       ] as [string, PaymentListSearchParams][]
     ).map(([label, p]): [string, PaymentListSearchParams] => [
       `${label}, ${order.sort} ${order.dir}`,

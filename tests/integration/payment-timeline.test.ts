@@ -102,7 +102,15 @@ describe("payment timeline", () => {
       {
         path: "refund",
         before: undefined,
-        after: { id: expect.any(String), amountMinor: "10000", providerRefundId: null, revokeAccess: false },
+        // A manual refund is counted at once: it is recorded succeeded.
+        after: {
+          id: expect.any(String),
+          amountMinor: "10000",
+          status: "succeeded",
+          providerRefundId: null,
+          revokeAccess: false,
+          keepAccess: false,
+        },
       },
       { path: "refundedMinor", before: "0", after: "10000" },
       { path: "status", before: "succeeded", after: "partially_refunded" },

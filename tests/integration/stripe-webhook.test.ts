@@ -7,7 +7,6 @@ import type { Customer } from "@/db/schema";
 import { auditLog, type Payment, payments, refunds, subscriptionGrants, webhookEvents } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
 import { verifyAuditChain } from "@/lib/audit/verify";
-import { checkTransition } from "@/lib/payments/state-machine";
 import { getPaymentTimeline } from "@/lib/payments/timeline";
 import { webhookHandlers } from "@/lib/webhooks/registry";
 import { REJECTIONS_AUDITED_PER_ADDRESS, resetRejectionBudgets } from "@/lib/webhooks/rejections";
@@ -19,6 +18,7 @@ import {
   disputeObject,
   fixture,
   paymentIntent,
+  paymentIntentFor,
   refundObject,
   signature,
   stripeEvent,
@@ -99,24 +99,13 @@ describe("POST /api/webhooks/stripe", () => {
     await t.close();
   });
 
-  const intentFor = (type: string, overrides: Record<string, unknown> = {}) => {
-    const id = (overrides.id as string | undefined) ?? stripeId("pi");
-    const status = {
-      "payment_intent.processing": "processing",
-      "payment_intent.succeeded": "succeeded",
-      "payment_intent.payment_failed": "requires_payment_method",
-      "payment_intent.canceled": "canceled",
-    }[type];
-    return paymentIntent({
-      id,
-      status,
+  /** The intent a `type` event carries, in the status that event reports (Paydesk reads it). */
+  const intentFor = (type: string, overrides: Record<string, unknown> = {}) =>
+    paymentIntentFor(type, {
+      id: (overrides.id as string | undefined) ?? stripeId("pi"),
       metadata: { paydesk_customer: customer.email, paydesk_plan: "premium" },
-      ...(type === "payment_intent.payment_failed"
-        ? { last_payment_error: { message: "Your card was declined.", code: "card_declined" } }
-        : {}),
       ...overrides,
     });
-  };
 
   describe("refuses what it cannot verify, storing nothing", () => {
     const valid = () => stripeEvent("payment_intent.succeeded", paymentIntent({ id: stripeId("pi") }));
@@ -249,9 +238,25 @@ describe("POST /api/webhooks/stripe", () => {
         sourceIp: "203.0.113.10",
       });
       expect(answer.body.eventId).toBe(stored!.id);
-      const entries = await t.db.select().from(auditLog).where(eq(auditLog.actorId, "system:stripe"));
-      expect(entries.map((e) => e.action).sort()).toEqual(["payment.create", "subscription.extend"]);
-      expect(entries.every((e) => e.via === "webhook")).toBe(true);
+      // Recorded pending, then moved to what Stripe says, through the same checks as any change.
+      const all = await t.db.select().from(auditLog).where(eq(auditLog.actorId, "system:stripe"));
+      expect(all.map((e) => e.action).sort()).toEqual([
+        "payment.create",
+        "payment.status_change",
+        "subscription.extend",
+      ]);
+      // The payment's own chain, in order.
+      const entries = all
+        .filter((e) => e.entityType === "payment")
+        .sort((x, y) => Number(x.chainSeq) - Number(y.chainSeq));
+      expect(entries.map((e) => e.action)).toEqual(["payment.create", "payment.status_change"]);
+      expect(entries[0]!.after).toMatchObject({ status: "pending" });
+      expect(entries[1]).toMatchObject({
+        before: expect.objectContaining({ status: "pending" }),
+        after: expect.objectContaining({ status: "succeeded", providerStatus: "succeeded" }),
+        reason: expect.stringContaining(event.id),
+      });
+      expect(all.every((e) => e.via === "webhook")).toBe(true);
     });
 
     it("a duplicate delivery answers 200 and does nothing more", async () => {
@@ -390,8 +395,9 @@ describe("POST /api/webhooks/stripe", () => {
         providerRefundId: refund.id,
         amountMinor: 59_900n,
         actor: "system:stripe",
-        revokedAccess: true,
+        status: "succeeded",
       });
+      // Nothing is left and nobody asked to keep access: the grant goes.
       const [grant] = await grantsOf(t.db, payment.id);
       expect(grant?.revokedAt).not.toBeNull();
 
@@ -432,8 +438,8 @@ describe("POST /api/webhooks/stripe", () => {
       expect(grant?.revokedAt).toBeNull();
     });
 
-    it("a pending refund waits for the update that says it succeeded", async () => {
-      const { intent } = await succeeded();
+    it("a pending refund is recorded pending, counts nothing, and counts when the update says it succeeded", async () => {
+      const { intent, payment } = await succeeded();
       const refund = refundObject({
         id: stripeId("re"),
         payment_intent: intent.id,
@@ -441,10 +447,19 @@ describe("POST /api/webhooks/stripe", () => {
         status: "pending",
       });
       const pending = await deliver(stripeEvent("refund.created", refund));
-      expect(pending.body).toMatchObject({ outcome: "ignored" });
-      expect(await paymentFor(t.db, intent.id)).toMatchObject({ status: "succeeded" });
+      expect(pending.body).toMatchObject({ outcome: "processed" });
+      expect(await paymentFor(t.db, intent.id)).toMatchObject({ status: "succeeded", refundedMinor: 0n });
+      expect(await t.db.select().from(refunds).where(eq(refunds.paymentId, payment.id))).toMatchObject([
+        { providerRefundId: refund.id, status: "pending", providerStatus: "pending" },
+      ]);
+      expect((await grantsOf(t.db, payment.id))[0]?.revokedAt).toBeNull();
+
       await deliver(stripeEvent("refund.updated", { ...refund, status: "succeeded" }));
-      expect(await paymentFor(t.db, intent.id)).toMatchObject({ status: "refunded" });
+      expect(await paymentFor(t.db, intent.id)).toMatchObject({ status: "refunded", refundedMinor: 59_900n });
+      expect(await t.db.select().from(refunds).where(eq(refunds.paymentId, payment.id))).toMatchObject([
+        { providerRefundId: refund.id, status: "succeeded", providerStatus: "succeeded" },
+      ]);
+      expect((await grantsOf(t.db, payment.id))[0]?.revokedAt).not.toBeNull();
     });
 
     it("charge.dispute.created flags the payment and puts the dispute on its timeline", async () => {
@@ -483,132 +498,226 @@ describe("POST /api/webhooks/stripe", () => {
       "charge.refunded",
       "charge.dispute.created",
     ];
-    const TARGET: Partial<Record<Kind, PaymentStatus>> = {
-      "payment_intent.processing": "processing",
-      "payment_intent.succeeded": "succeeded",
-      "payment_intent.payment_failed": "failed",
-      "payment_intent.canceled": "canceled",
+    type IntentStatus = "pending" | "processing" | "succeeded" | "canceled";
+    const DECLINED = "Your card was declined.";
+    const CANCELED = "Canceled: requested_by_customer";
+    /** What each intent event's object says, in Paydesk's terms (docs/providers.md, Statuses). */
+    const INTENT: Partial<Record<Kind, { status: IntentStatus; error: string | null }>> = {
+      "payment_intent.processing": { status: "processing", error: null },
+      "payment_intent.succeeded": { status: "succeeded", error: null },
+      // requires_payment_method again: the customer may still pay; the decline is kept.
+      "payment_intent.payment_failed": { status: "pending", error: DECLINED },
+      "payment_intent.canceled": { status: "canceled", error: CANCELED },
     };
+    /** Among snapshots of the same second, the further-along one wins. */
+    const RANK: Record<IntentStatus, number> = { pending: 0, processing: 1, succeeded: 3, canceled: 3 };
 
     interface Model {
       status: PaymentStatus | null;
+      providerError: string | null;
       grants: number;
       revoked: number;
       disputed: boolean;
+      /** The one refund's row: none, recorded but not counted, or counted. */
+      refund: "pending" | "succeeded" | null;
     }
 
     /**
-     * What the state machine says two events leave behind: the first PaymentIntent event
-     * records the payment, later ones move it only where checkTransition allows; a refund
-     * (its charge's refund list) proves the payment succeeded; refunds and disputes that
-     * come before the payment wait for it.
+     * Stripe's lifecycle as Paydesk follows it, written out independently of lib/:
+     * - the first intent event records the payment (pending), then applies what it says;
+     * - a declined attempt (payment_failed) leaves it pending with the last error, and a
+     *   later success still completes it: a provider payment never becomes failed;
+     * - succeeded and canceled are final; a snapshot older than the one applied changes
+     *   nothing, and at the same second the further-along status wins;
+     * - a refund is recorded when its payment is, and counts (refunded, access revoked) only
+     *   once it succeeded and the payment has; a dispute flags the payment, whatever its status;
+     * - refunds and disputes that come before any intent event wait for it, then apply.
      */
-    function model(order: Kind[]): Model {
-      const m: Model = { status: null, grants: 0, revoked: 0, disputed: false };
+    function model(events: { kind: Kind; at: number }[]): Model {
+      const m: Model = {
+        status: null,
+        providerError: null,
+        grants: 0,
+        revoked: 0,
+        disputed: false,
+        refund: null,
+      };
+      let appliedAt = Number.NEGATIVE_INFINITY;
       const waiting: Kind[] = [];
-      const dependent = (k: Kind) => {
-        if (k === "charge.dispute.created") {
-          m.disputed = true;
-          return;
-        }
-        if (m.status === "pending" || m.status === "processing") {
-          m.status = "succeeded";
-          m.grants++;
-        }
-        if (m.status === "succeeded") {
+      const settle = () => {
+        if (m.refund === "pending" && m.status === "succeeded") {
+          m.refund = "succeeded";
           m.status = "refunded";
           m.revoked++;
         }
       };
-      for (const k of order) {
-        const target = TARGET[k];
-        if (!target) {
-          if (m.status === null) waiting.push(k);
-          else dependent(k);
+      const dependent = (k: Kind) => {
+        if (k === "charge.dispute.created") m.disputed = true;
+        else m.refund ??= "pending";
+        settle();
+      };
+      for (const { kind, at } of events) {
+        const said = INTENT[kind];
+        if (!said) {
+          if (m.status === null) waiting.push(kind);
+          else dependent(kind);
           continue;
         }
-        if (m.status === null) {
-          m.status = target;
-          if (target === "succeeded") m.grants++;
-          for (const w of waiting) dependent(w);
-          continue;
+        const created = m.status === null;
+        if (created) m.status = "pending";
+        const current = (m.status === "refunded" ? "succeeded" : m.status) as IntentStatus;
+        const final = current === "succeeded" || current === "canceled";
+        const newer = at > appliedAt || (at === appliedAt && RANK[said.status] >= RANK[current]);
+        if (!final && (newer || said.status === "succeeded" || said.status === "canceled")) {
+          if (said.status === "succeeded") m.grants++;
+          m.status = said.status;
+          m.providerError = said.error;
+          appliedAt = Math.max(at, appliedAt);
         }
-        const check = checkTransition(m.status, target, "provider", 59_900n);
-        if (check.ok && !check.noop) {
-          m.status = target;
-          if (target === "succeeded") m.grants++;
-        }
+        settle();
+        if (created) for (const w of waiting.splice(0)) dependent(w);
       }
       return m;
     }
 
-    function eventOf(kind: Kind, intentId: string, refundId: string) {
+    /** One event, created at Unix second `at` (its object is the intent as of then). */
+    function eventOf(kind: Kind, intentId: string, refundId: string, at: number) {
       const refund = refundObject({ id: refundId, payment_intent: intentId, amount: 59_900 });
+      const dated = (event: ReturnType<typeof stripeEvent>) => ({ ...event, created: at });
       switch (kind) {
         case "refund.created":
-          return stripeEvent(kind, refund);
+          return dated(stripeEvent(kind, refund));
         case "charge.refunded":
-          return stripeEvent(
-            kind,
-            chargeObject({
-              payment_intent: intentId,
-              amount: 59_900,
-              amount_refunded: 59_900,
-              refunded: true,
-              refunds: { object: "list", data: [refund], has_more: false },
-            }),
+          return dated(
+            stripeEvent(
+              kind,
+              chargeObject({
+                payment_intent: intentId,
+                amount: 59_900,
+                amount_refunded: 59_900,
+                refunded: true,
+                refunds: { object: "list", data: [refund], has_more: false },
+              }),
+            ),
           );
         case "charge.dispute.created":
-          return stripeEvent(kind, disputeObject({ payment_intent: intentId, amount: 59_900 }));
+          return dated(stripeEvent(kind, disputeObject({ payment_intent: intentId, amount: 59_900 })));
         default:
-          return stripeEvent(kind, intentFor(kind, { id: intentId }));
+          return dated(stripeEvent(kind, intentFor(kind, { id: intentId, created: at })));
       }
     }
 
+    type Timing = "created in this order" | "the second one older (delivered late)";
     const pairs = KINDS.flatMap((a) => KINDS.filter((b) => b !== a).map((b) => [a, b] as [Kind, Kind]));
+    const cases: [Kind, Kind, Timing][] = [
+      ...pairs.map(([a, b]): [Kind, Kind, Timing] => [a, b, "created in this order"]),
+      // Only the intent's own snapshots are ordered by time; refunds and disputes move forward.
+      ...pairs
+        .filter(([a, b]) => INTENT[a] && INTENT[b])
+        .map(([a, b]): [Kind, Kind, Timing] => [a, b, "the second one older (delivered late)"]),
+    ];
 
-    it.each(pairs)("%s then %s", async (a, b) => {
+    it("covers 42 ordered pairs, and the 12 pairs of intent events delivered late as well", () => {
+      expect(cases).toHaveLength(42 + 12);
+    });
+
+    it.each(cases)("%s then %s, %s", async (a, b, timing) => {
       const intentId = stripeId("pi");
       const refundId = stripeId("re");
-      for (const kind of [a, b]) {
-        const answer = await deliver(eventOf(kind, intentId, refundId));
+      const t0 = Math.floor(Date.now() / 1000) - 600;
+      const events = [
+        { kind: a, at: t0 },
+        { kind: b, at: timing === "created in this order" ? t0 + 1 : t0 - 1 },
+      ];
+      for (const { kind, at } of events) {
+        const answer = await deliver(eventOf(kind, intentId, refundId, at));
         expect(answer.status).toBe(200);
         expect(answer.body.outcome).not.toBe("failed");
       }
-      const expected = model([a, b]);
+      const expected = model(events);
       const payment = await paymentFor(t.db, intentId);
       expect(payment?.status ?? null).toBe(expected.status);
+      expect(payment?.status).not.toBe("failed");
+      expect(payment?.providerError ?? null).toBe(expected.providerError);
+      expect(payment?.refundedMinor ?? 0n).toBe(expected.refund === "succeeded" ? 59_900n : 0n);
       const grants = payment ? await grantsOf(t.db, payment.id) : [];
       expect(grants).toHaveLength(expected.grants);
       expect(grants.filter((g) => g.revokedAt !== null)).toHaveLength(expected.revoked);
       expect(payment?.disputed ?? false).toBe(expected.disputed);
-      expect(await count(t.db, "refunds")).toBe(expected.revoked);
+      const refundRows = await t.db.select().from(refunds);
+      expect(refundRows.map((r) => [r.providerRefundId, r.status])).toEqual(
+        expected.refund ? [[refundId, expected.refund]] : [],
+      );
       expect((await verifyAuditChain(t.db)).ok).toBe(true);
     });
 
     it("spelled out: a late payment_failed after succeeded is ignored with the reason", async () => {
       const intentId = stripeId("pi");
-      await deliver(eventOf("payment_intent.succeeded", intentId, "re_x"));
-      const late = eventOf("payment_intent.payment_failed", intentId, "re_x");
+      const t0 = Math.floor(Date.now() / 1000) - 600;
+      await deliver(eventOf("payment_intent.succeeded", intentId, "re_x", t0));
+      const late = eventOf("payment_intent.payment_failed", intentId, "re_x", t0 - 5);
       const answer = await deliver(late);
       expect(answer.body).toMatchObject({ outcome: "ignored" });
       expect(await storedEvent(t.db, late.id)).toMatchObject({
         outcomeReason:
-          "Not applied: the payment is succeeded here and a succeeded payment can only be refunded",
+          "Stripe says requires payment method in an older snapshot; the payment is already succeeded",
       });
-      expect(await paymentFor(t.db, intentId)).toMatchObject({ status: "succeeded" });
+      expect(await paymentFor(t.db, intentId)).toMatchObject({ status: "succeeded", providerError: null });
+    });
+
+    it("spelled out: a declined attempt keeps the payment pending with the error; the next attempt succeeds", async () => {
+      const intentId = stripeId("pi");
+      const t0 = Math.floor(Date.now() / 1000) - 600;
+      const declined = await deliver(eventOf("payment_intent.payment_failed", intentId, "re_x", t0));
+      expect(declined.body).toMatchObject({ outcome: "processed" });
+      const payment = await paymentFor(t.db, intentId);
+      expect(payment).toMatchObject({
+        status: "pending",
+        providerStatus: "requires_payment_method",
+        providerError: DECLINED,
+      });
+      expect(await grantsOf(t.db, payment!.id)).toHaveLength(0);
+      const paid = await deliver(eventOf("payment_intent.succeeded", intentId, "re_x", t0 + 30));
+      expect(paid.body).toMatchObject({ outcome: "processed" });
+      expect(await paymentFor(t.db, intentId)).toMatchObject({
+        status: "succeeded",
+        providerStatus: "succeeded",
+        providerError: null,
+        amountMinor: 59_900n,
+      });
+      expect(await grantsOf(t.db, payment!.id)).toHaveLength(1);
+    });
+
+    it.each([
+      ["payment_intent.processing", "payment_intent.payment_failed"],
+      ["payment_intent.payment_failed", "payment_intent.processing"],
+    ] as [Kind, Kind][])("spelled out: %s and %s of the same second end processing", async (a, b) => {
+      const intentId = stripeId("pi");
+      const t0 = Math.floor(Date.now() / 1000) - 600;
+      await deliver(eventOf(a, intentId, "re_x", t0));
+      await deliver(eventOf(b, intentId, "re_x", t0));
+      expect(await paymentFor(t.db, intentId)).toMatchObject({
+        status: "processing",
+        providerStatus: "processing",
+        providerError: null,
+      });
     });
 
     it("spelled out: a refund that arrives before its payment waits, then applies", async () => {
       const intentId = stripeId("pi");
-      const early = eventOf("refund.created", intentId, stripeId("re"));
+      const t0 = Math.floor(Date.now() / 1000) - 600;
+      const early = eventOf("refund.created", intentId, stripeId("re"), t0);
       const first = await deliver(early);
       expect(first.body).toMatchObject({ outcome: "ignored" });
       expect((await storedEvent(t.db, early.id))?.outcomeReason).toMatch(/^Waiting for the payment/);
-      const second = await deliver(eventOf("payment_intent.succeeded", intentId, "re_x"));
+      const paid = eventOf("payment_intent.succeeded", intentId, "re_x", t0);
+      const second = await deliver(paid);
       expect(second.body).toMatchObject({ outcome: "processed" });
+      expect((await storedEvent(t.db, paid.id))?.outcomeReason).toMatch(
+        /applied 1 earlier event that waited for it$/,
+      );
       const payment = await paymentFor(t.db, intentId);
-      expect(payment).toMatchObject({ status: "refunded" });
+      expect(payment).toMatchObject({ status: "refunded", refundedMinor: 59_900n });
       expect(await storedEvent(t.db, early.id)).toMatchObject({
         outcome: "processed",
         paymentId: payment!.id,

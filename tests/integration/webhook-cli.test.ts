@@ -190,8 +190,12 @@ describe("CLI: webhooks", () => {
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`Dry run of webhook event ${failedId}: would end processed`);
-    expect(dry.stdout).toContain("2 changes (rolled back):");
-    expect(dry.stdout).toMatch(/payment\.create payment:[0-9a-f-]{36}\n(\s+\w+: .*\n)*\s+status: succeeded/);
+    // A payment created by its first provider event is recorded pending, then moved.
+    expect(dry.stdout).toContain("3 changes (rolled back):");
+    expect(dry.stdout).toMatch(/payment\.create payment:[0-9a-f-]{36}\n(\s+\w+: .*\n)*\s+status: pending\n/);
+    expect(dry.stdout).toMatch(
+      /payment\.status_change payment:[0-9a-f-]{36}\n(\s+\w+: .*\n)*\s+status: pending → succeeded\n/,
+    );
     expect(dry.stdout).toContain("subscription.extend subscription:");
     expect(await withDb((db) => db.select().from(payments))).toHaveLength(0);
 
@@ -204,7 +208,11 @@ describe("CLI: webhooks", () => {
       outcome: "processed",
       previous: { outcome: "failed" },
     });
-    expect(result.changes.map((c) => c.action)).toEqual(["payment.create", "subscription.extend"]);
+    expect(result.changes.map((c) => c.action)).toEqual([
+      "payment.create",
+      "payment.status_change",
+      "subscription.extend",
+    ]);
 
     const again = await cli(["webhooks", "replay", failedId, ...ADMIN]);
     expect(again.code).toBe(0);

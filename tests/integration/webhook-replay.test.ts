@@ -139,9 +139,15 @@ describe("replaying a stored webhook event", () => {
       previous: { outcome: "failed", attempts: 1 },
       outcome: "processed",
     });
-    expect(dry.changes.map((c) => c.action)).toEqual(["payment.create", "subscription.extend"]);
+    // A payment created by its first provider event is recorded pending, then moved.
+    expect(dry.changes.map((c) => c.action)).toEqual([
+      "payment.create",
+      "payment.status_change",
+      "subscription.extend",
+    ]);
     expect(dry.changes.every((c) => c.actorId === "system:stripe")).toBe(true);
-    expect(dry.changes[0]!.diff).toContainEqual({ path: "status", before: undefined, after: "succeeded" });
+    expect(dry.changes[0]!.diff).toContainEqual({ path: "status", before: undefined, after: "pending" });
+    expect(dry.changes[1]!.diff).toContainEqual({ path: "status", before: "pending", after: "succeeded" });
     expect(await everything(t.db)).toEqual(before);
 
     const real = await replayWebhookEvent(admin, { eventId: id });
@@ -180,6 +186,7 @@ describe("replaying a stored webhook event", () => {
     const paymentEntries = await t.db.select().from(auditLog).where(eq(auditLog.entityId, payment!.id));
     expect(paymentEntries.map((e) => [e.action, e.actorId, e.via])).toEqual([
       ["payment.create", "system:stripe", "webhook"],
+      ["payment.status_change", "system:stripe", "webhook"],
     ]);
     const replays = await replayEntries(id);
     expect(replays).toHaveLength(1);
@@ -191,13 +198,18 @@ describe("replaying a stored webhook event", () => {
       entityType: "webhook_event",
       requestId: admin.requestId,
       before: { outcome: "failed", attempts: 1, error: "Error: Connection terminated unexpectedly" },
-      after: { outcome: "processed", attempts: 2, error: null, paymentId: payment!.id, changes: 2 },
+      after: { outcome: "processed", attempts: 2, error: null, paymentId: payment!.id, changes: 3 },
     });
     expect((await verifyAuditChain(t.db)).ok).toBe(true);
 
     // The payment's timeline shows the event, linked, before the changes it caused.
     const timeline = await getPaymentTimeline(t.db, payment!.id);
-    expect(timeline.map((e) => e.action)).toEqual(["webhook.event", "payment.create", "subscription.extend"]);
+    expect(timeline.map((e) => e.action)).toEqual([
+      "webhook.event",
+      "payment.create",
+      "payment.status_change",
+      "subscription.extend",
+    ]);
     expect(timeline[0]).toMatchObject({
       id,
       actorLabel: "system:stripe",
@@ -245,7 +257,8 @@ describe("replaying a stored webhook event", () => {
         replayWebhookEvent({ ...admin, requestId: randomUUID() }, { eventId: id }),
       ),
     );
-    expect(results.map((r) => r.changes.length).sort()).toEqual([0, 0, 0, 2]);
+    // One replay records the payment (create, status change, extend); the others find it applied.
+    expect(results.map((r) => r.changes.length).sort()).toEqual([0, 0, 0, 3]);
     expect(results.every((r) => r.outcome !== "failed")).toBe(true);
     expect(await t.db.select().from(payments)).toHaveLength(1);
     expect(await t.db.select().from(subscriptionGrants)).toHaveLength(1);

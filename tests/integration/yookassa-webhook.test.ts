@@ -513,7 +513,7 @@ describe("the API decides, not the notification", () => {
     const noCustomer = paymentAt("succeeded", { customer: null });
     const unknownPlan = paymentAt("succeeded", { plan: "platinum" });
     const expectations: [string, RegExp][] = [
-      [unknownCustomer, /No customer matches "nobody@example.com"/],
+      [unknownCustomer, /No customer matches metadata\.paydesk_customer "nobody@example\.com"/],
       [noCustomer, /names no customer/],
       [unknownPlan, /Unknown plan "platinum"/],
       ["2d9a0000-0000-5000-8000-000000000000", /YooKassa has no \/v3\/payments\//],
@@ -691,10 +691,13 @@ describe("order and repetition", () => {
     const forged = await send(notification("payment.canceled", apiPayment(id, "canceled")));
     expect(late.body.outcome).toBe("ignored");
     expect(forged.body.outcome).toBe("ignored");
-    expect((await storedEvent(`${id}:payment.waiting_for_capture`))?.outcomeReason).toMatch(
-      /already succeeded/,
+    // The API's state is applied, whatever the notification claims: it is what Paydesk has.
+    expect((await storedEvent(`${id}:payment.waiting_for_capture`))?.outcomeReason).toBe(
+      "Nothing to change: Paydesk already agrees with YooKassa",
     );
-    expect((await storedEvent(`${id}:payment.canceled`))?.outcomeReason).toMatch(/already succeeded/);
+    expect((await storedEvent(`${id}:payment.canceled`))?.outcomeReason).toBe(
+      "Nothing to change: Paydesk already agrees with YooKassa",
+    );
     expect((await localPayment(id))?.status).toBe("succeeded");
     expect(await grants()).toHaveLength(1);
   });
@@ -707,23 +710,39 @@ describe("order and repetition", () => {
     expect((await send(notification("refund.succeeded", apiRefund(refundId, id)))).status).toBe(409);
     expect((await localPayment(id))?.status).toBe("succeeded");
 
+    expect(await t.db.select().from(refunds)).toHaveLength(0);
+
+    // Canceled at YooKassa: recorded as the provider's refund that failed, never counted.
     api.refunds.set(refundId, apiRefund(refundId, id, "599.00", "canceled"));
     const res = await send(notification("refund.succeeded", apiRefund(refundId, id)));
     expect(res.status).toBe(200);
-    expect(res.body.outcome).toBe("ignored");
-    expect((await localPayment(id))?.status).toBe("succeeded");
-    expect(await t.db.select().from(refunds)).toHaveLength(0);
+    expect(res.body.outcome).toBe("processed");
+    expect((await storedEvent(`${refundId}:refund.succeeded`))?.outcomeReason).toMatch(
+      /canceled at YooKassa.*nothing was refunded/,
+    );
+    expect(await localPayment(id)).toMatchObject({ status: "succeeded", refundedMinor: 0n });
+    expect(await t.db.select().from(refunds)).toMatchObject([
+      { providerRefundId: refundId, status: "failed", providerStatus: "canceled", amountMinor: 59_900n },
+    ]);
+    expect((await grants())[0]?.revokedAt).toBeNull();
   });
 
-  it("a refund larger than what is left is ignored with the reason", async () => {
+  it("a refund larger than what is left is not counted, says why, and leaves nothing pending", async () => {
     const id = paymentAt("succeeded");
     await send(notify("payment.succeeded", id));
     const refundId = newId();
     api.refunds.set(refundId, apiRefund(refundId, id, "600.00"));
     const res = await send(notify("refund.succeeded", refundId));
-    expect(res.body.outcome).toBe("ignored");
-    expect((await storedEvent(`${refundId}:refund.succeeded`))?.outcomeReason).toMatch(/not applied/);
-    expect(await t.db.select().from(refunds)).toHaveLength(0);
+    expect(res.status).toBe(200);
+    expect((await storedEvent(`${refundId}:refund.succeeded`))?.outcomeReason).toMatch(
+      /not counted: At most 599\.00 RUB is left to refund/,
+    );
+    expect(await localPayment(id)).toMatchObject({ status: "succeeded", refundedMinor: 0n });
+    expect((await grants())[0]?.revokedAt).toBeNull();
+    // It must not be left a pending refund: that would refuse every later refund of this
+    // payment ("waiting for YooKassa to confirm it") and keep the reconciler on it for ever.
+    const rows = await t.db.select().from(refunds);
+    expect(rows.filter((r) => r.status === "pending")).toEqual([]);
   });
 });
 

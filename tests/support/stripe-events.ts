@@ -24,11 +24,12 @@ function loadTemplates() {
   return templates;
 }
 
-/** The four Paydesk acts on, and two it stores and ignores (Stripe sends them all). */
+/** `payment_intent.*` events; Paydesk reads each one's object for the intent's status. */
 export type IntentEventType =
   | "payment_intent.created"
   | "payment_intent.requires_action"
   | "payment_intent.processing"
+  | "payment_intent.amount_capturable_updated"
   | "payment_intent.succeeded"
   | "payment_intent.payment_failed"
   | "payment_intent.canceled";
@@ -38,6 +39,7 @@ const INTENT_STATUS: Record<IntentEventType, string> = {
   "payment_intent.created": "requires_payment_method",
   "payment_intent.requires_action": "requires_action",
   "payment_intent.processing": "processing",
+  "payment_intent.amount_capturable_updated": "requires_capture",
   "payment_intent.succeeded": "succeeded",
   "payment_intent.payment_failed": "requires_payment_method",
   "payment_intent.canceled": "canceled",
@@ -80,6 +82,8 @@ export function paymentIntentEvent(options: IntentEventOptions): Record<string, 
     id: options.intentId,
     amount: options.amount,
     amount_received: status === "succeeded" ? options.amount : 0,
+    amount_capturable: status === "requires_capture" ? options.amount : 0,
+    capture_method: status === "requires_capture" ? "manual" : "automatic",
     currency: options.currency,
     created,
     canceled_at: status === "canceled" ? created : null,

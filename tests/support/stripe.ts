@@ -30,13 +30,55 @@ export function paymentIntent(overrides: Record<string, unknown> & { id: string 
   return {
     ...fixture("payment_intent"),
     amount: 59_900,
-    amount_received: 59_900,
+    amount_received: overrides.status && overrides.status !== "succeeded" ? 0 : (overrides.amount ?? 59_900),
     currency: "rub",
     status: "succeeded",
     last_payment_error: null,
     canceled_at: null,
     ...overrides,
   };
+}
+
+/** Stripe's PaymentIntent status right after each `payment_intent.*` event (its object carries it). */
+export const INTENT_STATUS_AFTER: Readonly<Record<string, string>> = {
+  "payment_intent.created": "requires_payment_method",
+  "payment_intent.requires_action": "requires_action",
+  "payment_intent.processing": "processing",
+  "payment_intent.amount_capturable_updated": "requires_capture",
+  "payment_intent.payment_failed": "requires_payment_method",
+  "payment_intent.partially_funded": "requires_payment_method",
+  "payment_intent.canceled": "canceled",
+  "payment_intent.succeeded": "succeeded",
+};
+
+/**
+ * The PaymentIntent a `payment_intent.*` event of `type` carries: its status is the one the
+ * event reports (Paydesk reads the object's status, not the event's type), a declined attempt
+ * keeps its `last_payment_error`, a cancellation its reason, an authorisation its capturable
+ * amount. `overrides` win.
+ */
+export function paymentIntentFor(type: string, overrides: Record<string, unknown> & { id: string }) {
+  const status = INTENT_STATUS_AFTER[type];
+  if (!status) throw new Error(`${type} is not a payment_intent event`);
+  const amount = (overrides.amount as number | undefined) ?? 59_900;
+  return paymentIntent({
+    status,
+    ...(type === "payment_intent.payment_failed"
+      ? {
+          last_payment_error: {
+            type: "card_error",
+            code: "card_declined",
+            decline_code: "generic_decline",
+            message: "Your card was declined.",
+          },
+        }
+      : {}),
+    ...(status === "canceled"
+      ? { cancellation_reason: "requested_by_customer", canceled_at: Math.floor(Date.now() / 1000) }
+      : {}),
+    ...(status === "requires_capture" ? { amount_capturable: amount, capture_method: "manual" } : {}),
+    ...overrides,
+  });
 }
 
 export function refundObject(overrides: Record<string, unknown> & { id: string; payment_intent: string }) {

@@ -12,6 +12,7 @@ import {
   type PaymentListQuery,
   type PaymentListSearchParams,
   parsePaymentListQuery,
+  paymentListFlags,
   paymentListQuery,
   paymentListSizes,
   searchParamsRecord,
@@ -23,6 +24,7 @@ const DEFAULTS: PaymentListQuery = {
   kind: [],
   provider: [],
   currency: [],
+  flag: [],
   from: null,
   to: null,
   min: null,
@@ -55,6 +57,7 @@ describe("paymentListQuery", () => {
         kind: "manual",
         provider: "stripe,yookassa",
         currency: "rub,JPY",
+        flag: "held,disputed",
         from: "2026-01-01",
         to: "2026-01-31",
         min: "100",
@@ -72,6 +75,7 @@ describe("paymentListQuery", () => {
       kind: ["manual"],
       provider: ["stripe", "yookassa"],
       currency: ["JPY", "RUB"],
+      flag: ["disputed", "held"],
       from: "2026-01-01",
       to: "2026-01-31",
       min: "100",
@@ -91,10 +95,12 @@ describe("paymentListQuery", () => {
       status: ["refunded,PENDING", " succeeded , pending", "", ","],
       kind: "trial,trial,manual",
       currency: "usd,eur, USD ,rub",
+      flag: ["HELD", "refund_pending,disputed", "held"],
     });
     expect(q.status).toEqual(["pending", "succeeded", "refunded"]);
     expect(q.kind).toEqual(["manual", "trial"]);
     expect(q.currency).toEqual(["EUR", "RUB", "USD"]);
+    expect(q.flag).toEqual(["disputed", "refund_pending", "held"]);
   });
 
   it("takes the first value of a repeated single-valued parameter", () => {
@@ -113,6 +119,7 @@ describe("paymentListQuery", () => {
       kind: "gift",
       provider: "paypal",
       currency: "XXX,XAU,RU,RUBB,123,abc",
+      flag: "flagged,refund-pending,refunded",
       from: "2026-02-30",
       to: "2026-1-5",
       min: "-5",
@@ -186,11 +193,14 @@ describe("toSearchParams", () => {
       ...DEFAULTS,
       status: ["pending", "succeeded"],
       currency: ["RUB"],
+      flag: ["refund_pending", "held"],
       q: "olga smirnova",
       size: 50,
       dir: "asc",
     });
-    expect(params.toString()).toBe("status=pending%2Csucceeded&currency=RUB&q=olga+smirnova&dir=asc&size=50");
+    expect(params.toString()).toBe(
+      "status=pending%2Csucceeded&currency=RUB&flag=refund_pending%2Cheld&q=olga+smirnova&dir=asc&size=50",
+    );
     expect(toSearchParams({ sort: "amount", back: true }).toString()).toBe("sort=amount"); // no cursor: no back
     expect(toSearchParams({ cursor: "abc", back: true }).toString()).toBe("cursor=abc&back=1");
   });
@@ -218,6 +228,7 @@ describe("toSearchParams", () => {
       kind: subset(paymentKinds),
       provider: subset(paymentProviders),
       currency: subset(["EUR", "JPY", "KWD", "RUB", "USD"]),
+      flag: subset(paymentListFlags),
       from: fc.option(day, { nil: null }),
       to: fc.option(day, { nil: null }),
       min: fc.option(decimal, { nil: null }),
@@ -248,7 +259,19 @@ describe("toSearchParams", () => {
 
   const junkValue = fc.oneof(
     fc.string({ maxLength: 30 }),
-    fc.constantFrom("pending,bogus", "RUB,xau", "2026-02-29", "1.5", "-1", "100", "amount", "asc", "1", "50"),
+    fc.constantFrom(
+      "pending,bogus",
+      "RUB,xau",
+      "held,bogus",
+      "2026-02-29",
+      "1.5",
+      "-1",
+      "100",
+      "amount",
+      "asc",
+      "1",
+      "50",
+    ),
     fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
     fc.constant(undefined),
   );
@@ -257,6 +280,7 @@ describe("toSearchParams", () => {
     "kind",
     "provider",
     "currency",
+    "flag",
     "from",
     "to",
     "min",

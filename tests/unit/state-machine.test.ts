@@ -8,9 +8,11 @@ import {
   type TransitionCause,
 } from "@/lib/payments/state-machine";
 
-const CAUSES: readonly TransitionCause[] = ["manual", "provider", "refund"];
+const CAUSES: readonly TransitionCause[] = ["manual", "provider", "refund", "reversal"];
 const AMOUNTS: readonly bigint[] = [0n, 59_900n];
 const BY_HAND: TransitionCause[] = ["manual", "provider"];
+/** Causes that move the payment itself; refunds and their reversals are their own causes. */
+const SAME_STATUS_NOOP: ReadonlySet<TransitionCause> = new Set(["manual", "provider"]);
 
 /**
  * ARCHITECTURE.md §1 "Payment status machine", row by row, written out independently of the
@@ -29,6 +31,13 @@ const TABLE: ReadonlyArray<[PaymentStatus, PaymentStatus, TransitionCause[], "an
   ["succeeded", "refunded", ["refund"], "any"],
   ["partially_refunded", "partially_refunded", ["refund"], "any"],
   ["partially_refunded", "refunded", ["refund"], "any"],
+  // A counted refund that failed at the provider afterwards is reversed.
+  ["refunded", "succeeded", ["reversal"], "any"],
+  ["refunded", "partially_refunded", ["reversal"], "any"],
+  ["partially_refunded", "succeeded", ["reversal"], "any"],
+  ["partially_refunded", "partially_refunded", ["reversal"], "any"],
+  // Only a provider's own state: a settling bank debit failed, the intent waits for payment again.
+  ["processing", "pending", ["provider"], "any"],
   // Voiding a trial.
   ["succeeded", "canceled", BY_HAND, "zero"],
 ];
@@ -36,7 +45,7 @@ const TABLE: ReadonlyArray<[PaymentStatus, PaymentStatus, TransitionCause[], "an
 type Expected = { ok: true; noop: boolean } | { ok: false };
 
 function expected(from: PaymentStatus, to: PaymentStatus, cause: TransitionCause, amount: bigint): Expected {
-  if (cause !== "refund" && from === to) return { ok: true, noop: true };
+  if (SAME_STATUS_NOOP.has(cause) && from === to) return { ok: true, noop: true };
   const row = TABLE.find(
     ([f, t, causes, amounts]) =>
       f === from && t === to && causes.includes(cause) && (amounts === "any" || amount === 0n),
@@ -53,11 +62,12 @@ const CASES = paymentStatuses.flatMap((from) =>
 );
 
 describe("checkTransition: every (from, to, cause, amount)", () => {
-  it("covers 7 × 7 × 3 × 2 cases, with the expected number of allowed moves", () => {
-    expect(CASES).toHaveLength(294);
+  it("covers 7 × 7 × 4 × 2 cases, with the expected number of allowed moves", () => {
+    expect(CASES).toHaveLength(392);
     const allowed = CASES.filter((c) => c.want.ok && !(c.want as { noop: boolean }).noop);
-    // manual+provider: 7 moves × 2 causes × 2 amounts + void (2 causes × zero only) = 30; refund: 4 × 2 = 8.
-    expect(allowed).toHaveLength(38);
+    // manual+provider: 7 moves × 2 causes × 2 amounts + void (2 causes × zero only) = 30;
+    // provider only (processing → pending): 1 × 2 = 2; refund: 4 × 2 = 8; reversal: 4 × 2 = 8.
+    expect(allowed).toHaveLength(48);
     const noops = CASES.filter((c) => c.want.ok && (c.want as { noop: boolean }).noop);
     expect(noops).toHaveLength(7 * 2 * 2);
   });
@@ -81,6 +91,27 @@ describe("checkTransition: every (from, to, cause, amount)", () => {
     expect(checkTransition("refunded", "refunded", "refund", 100n).ok).toBe(false);
   });
 
+  it("lets only a provider return a processing payment to pending", () => {
+    expect(checkTransition("processing", "pending", "provider", 100n)).toEqual({ ok: true, noop: false });
+    expect(checkTransition("processing", "pending", "manual", 100n).ok).toBe(false);
+    expect(checkTransition("succeeded", "pending", "provider", 100n).ok).toBe(false);
+    expect(checkTransition("canceled", "pending", "provider", 100n).ok).toBe(false);
+  });
+
+  it("a reversal leaves only the refunded states, never into them or anywhere else", () => {
+    expect(checkTransition("refunded", "succeeded", "reversal", 100n)).toEqual({ ok: true, noop: false });
+    expect(checkTransition("refunded", "partially_refunded", "reversal", 100n).ok).toBe(true);
+    expect(checkTransition("partially_refunded", "succeeded", "reversal", 100n).ok).toBe(true);
+    expect(checkTransition("succeeded", "succeeded", "reversal", 100n).ok).toBe(false);
+    expect(checkTransition("succeeded", "refunded", "reversal", 100n).ok).toBe(false);
+    expect(checkTransition("refunded", "refunded", "reversal", 100n).ok).toBe(false);
+    expect(checkTransition("refunded", "pending", "reversal", 100n).ok).toBe(false);
+    expect(checkTransition("failed", "succeeded", "reversal", 100n).ok).toBe(false);
+    // Nothing but a reversal leaves a refunded payment.
+    for (const cause of ["manual", "provider", "refund"] as const)
+      expect(checkTransition("refunded", "succeeded", cause, 100n).ok).toBe(false);
+  });
+
   it("lets only a zero-amount succeeded payment be voided", () => {
     expect(checkTransition("succeeded", "canceled", "manual", 0n)).toEqual({ ok: true, noop: false });
     expect(checkTransition("succeeded", "canceled", "manual", 1n).ok).toBe(false);
@@ -93,6 +124,8 @@ describe("checkTransition: every (from, to, cause, amount)", () => {
 });
 
 describe("manualTargets", () => {
+  const manual = (status: PaymentStatus, amountMinor: bigint) =>
+    manualTargets({ status, amountMinor, provider: "manual" });
   const TARGETS: ReadonlyArray<[PaymentStatus, bigint, PaymentStatus[]]> = [
     ["pending", 100n, ["processing", "succeeded", "failed", "canceled"]],
     ["pending", 0n, ["processing", "succeeded", "failed", "canceled"]],
@@ -110,15 +143,26 @@ describe("manualTargets", () => {
     ["refunded", 0n, []],
   ];
   it.each(TARGETS)("from %s (amount %s)", (from, amount, targets) => {
-    expect(manualTargets(from, amount)).toEqual(targets);
+    expect(manual(from, amount)).toEqual(targets);
   });
+
+  it.each(
+    ["stripe", "yookassa"].flatMap((provider) =>
+      paymentStatuses.flatMap((status) => AMOUNTS.map((amount) => [provider, status, amount] as const)),
+    ),
+  )(
+    "a %s payment (%s, amount %s) offers nothing by hand: it follows its provider",
+    (provider, status, amount) => {
+      expect(manualTargets({ status, amountMinor: amount, provider })).toEqual([]);
+    },
+  );
 });
 
 describe("state machine properties", () => {
   const status = fc.constantFrom(...paymentStatuses);
   const cause = fc.constantFrom(...CAUSES);
 
-  it("never leaves a terminal state, and every refusal has a reason", () => {
+  it("never leaves a terminal state (but a refund reversed out of refunded), and every refusal has a reason", () => {
     fc.assert(
       fc.property(
         status,
@@ -135,14 +179,23 @@ describe("state machine properties", () => {
               continue;
             }
             // A no-op is exactly a repeat of the current status by hand or provider.
-            expect(check.noop).toBe(to === current && cause !== "refund");
-            if (isTerminal(current)) expect(to).toBe(current);
-            if (to === "partially_refunded" || to === "refunded") {
-              if (!check.noop) expect(cause).toBe("refund");
+            expect(check.noop).toBe(to === current && SAME_STATUS_NOOP.has(cause));
+            // Only a failed refund (reversal) leaves a terminal state, and only refunded.
+            if (isTerminal(current) && to !== current) {
+              expect(cause).toBe("reversal");
+              expect(current).toBe("refunded");
             }
+            if (cause === "reversal") {
+              expect(["succeeded", "partially_refunded"]).toContain(to);
+              expect(["refunded", "partially_refunded"]).toContain(current);
+            }
+            if (to === "partially_refunded" || to === "refunded") {
+              if (!check.noop && current !== to) expect(["refund", "reversal"]).toContain(cause);
+              if (to === "refunded") expect(cause === "refund" || check.noop).toBe(true);
+            }
+            if (enteredTerminal && cause !== "reversal") expect(to).toBe(enteredTerminal);
             current = to;
-            if (enteredTerminal) expect(current).toBe(enteredTerminal);
-            if (isTerminal(current)) enteredTerminal = current;
+            enteredTerminal = isTerminal(current) ? current : null;
           }
         },
       ),

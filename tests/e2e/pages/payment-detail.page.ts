@@ -10,6 +10,30 @@ export class PaymentDetailPage {
   readonly timelineEntries: Locator;
   readonly amount: Locator;
   readonly grant: Locator;
+  /** "Disputed", beside the status in the heading. */
+  readonly disputedFlag: Locator;
+  // The provider panel (Stripe and YooKassa payments)
+  readonly providerPanel: Locator;
+  readonly providerStatus: Locator;
+  readonly providerError: Locator;
+  readonly syncButton: Locator;
+  readonly syncResult: Locator;
+  readonly captureButton: Locator;
+  readonly cancelAtProviderButton: Locator;
+  // Refunds
+  readonly refunds: Locator;
+  readonly refundItems: Locator;
+  readonly refundPendingWarning: Locator;
+  /** The disabled Refund button's wrapper, which carries why (its tooltip). */
+  readonly refundBlocked: Locator;
+  // Disputes
+  readonly disputes: Locator;
+  readonly disputeItems: Locator;
+  readonly disputeLost: Locator;
+  // Held for review (a provider payment that did not match its plan)
+  readonly reviewAlert: Locator;
+  readonly reviewGrant: Locator;
+  readonly reviewDismiss: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole("heading", { name: /^Payment [0-9a-f]{8}$/, level: 1 });
@@ -21,6 +45,24 @@ export class PaymentDetailPage {
     this.timelineEntries = page.getByTestId("timeline-entry");
     this.amount = page.getByTestId("payment-amount");
     this.grant = page.getByTestId("payment-grant");
+    this.disputedFlag = page.getByRole("main").getByText("Disputed", { exact: true }).first();
+    this.providerPanel = page.getByTestId("provider-panel");
+    this.providerStatus = this.providerPanel.getByTestId("provider-status");
+    this.providerError = this.providerPanel.getByTestId("provider-error");
+    this.syncButton = page.getByTestId("provider-sync");
+    this.syncResult = page.getByTestId("provider-sync-result");
+    this.captureButton = page.getByTestId("provider-capture");
+    this.cancelAtProviderButton = page.getByTestId("provider-cancel");
+    this.refunds = page.getByTestId("payment-refunds");
+    this.refundItems = this.refunds.getByTestId("refund");
+    this.refundPendingWarning = page.getByTestId("refund-pending-warning");
+    this.refundBlocked = page.getByTestId("refund-blocked");
+    this.disputes = page.getByTestId("payment-disputes");
+    this.disputeItems = this.disputes.getByTestId("dispute");
+    this.disputeLost = this.disputes.getByTestId("dispute-lost");
+    this.reviewAlert = page.getByTestId("review-alert");
+    this.reviewGrant = page.getByTestId("review-grant");
+    this.reviewDismiss = page.getByTestId("review-dismiss");
   }
 
   async goto(id: string) {
@@ -92,14 +134,17 @@ export class PaymentDetailPage {
     return dialog.getByLabel(/^Amount \([A-Z]{3}\)/);
   }
 
-  /** Refunds through the dialog: `amount` undefined keeps the prefilled "everything left". */
-  async refund(reason: string, amount?: string) {
+  /**
+   * Refunds through the dialog: `amount` undefined keeps the prefilled "everything left".
+   * `timeout`: how long the provider may take to answer (or not) before the dialog closes.
+   */
+  async refund(reason: string, amount?: string, options: { timeout?: number } = {}) {
     const dialog = await this.openRefundDialog();
     if (amount !== undefined) await this.refundAmount(dialog).fill(amount);
     await expect(this.dialogEffect(dialog)).toHaveAttribute("data-effect", /.+/);
     await dialog.getByLabel("Reason").fill(reason);
     await dialog.getByRole("button", { name: /^Refund( in full)?$/ }).click();
-    await expect(dialog).toBeHidden();
+    await expect(dialog).toBeHidden({ timeout: options.timeout });
   }
 
   editDialog(): Locator {
@@ -120,6 +165,42 @@ export class PaymentDetailPage {
     await dialog.getByLabel("Reason").fill(fields.reason);
     await dialog.getByRole("button", { name: "Save changes" }).click();
     await expect(dialog).toBeHidden();
+  }
+
+  /** Presses Sync and waits for its answer in the panel ("Synced: …"). */
+  async sync(options: { timeout?: number } = {}): Promise<Locator> {
+    await expect(this.syncButton).toBeEnabled();
+    await this.syncButton.click();
+    await expect(this.syncResult).toContainText(/^Synced: /, { timeout: options.timeout });
+    await expect(this.syncButton).toBeEnabled({ timeout: options.timeout });
+    return this.syncResult;
+  }
+
+  /** The provider's word for the payment (`processing`, `succeeded`, …), as the panel shows it. */
+  async expectProviderStatus(status: string) {
+    await expect(this.providerStatus).toHaveAttribute("data-provider-status", status);
+  }
+
+  refundWithStatus(status: "pending" | "succeeded" | "failed"): Locator {
+    return this.refunds.locator(`[data-testid="refund"][data-status="${status}"]`);
+  }
+
+  /** The payment's refund whose provider id or text matches. */
+  refundItem(text: string | RegExp): Locator {
+    return this.refundItems.filter({ hasText: text });
+  }
+
+  dispute(status: "open" | "won" | "lost" | "closed"): Locator {
+    return this.disputes.locator(`[data-testid="dispute"][data-status="${status}"]`);
+  }
+
+  /** Why Refund is disabled: its tooltip, shown when the wrapper gets keyboard focus. */
+  async refundBlockedReason(): Promise<Locator> {
+    await expect(this.refundBlocked.getByRole("button", { name: "Refund" })).toBeDisabled();
+    await this.refundBlocked.focus();
+    const tooltip = this.page.getByRole("tooltip");
+    await expect(tooltip).toBeVisible();
+    return tooltip;
   }
 
   /** A toast with this text (sonner). */

@@ -3,16 +3,29 @@
  * Every run starts from an empty data directory, which the app migrates and seeds with
  * the demo data (3 staff, 50 customers, 300 payments). Builds first when there is no build.
  *
+ * Stripe's API is the stateful stand-in of tests/support/stripe-api.ts, in this process; specs
+ * set its state through the control server on E2E_PORT + 1 (./stripe-control-server.ts, used
+ * from specs through ./stripe-control.ts). The background reconciler is off
+ * (RECONCILE_INTERVAL_MS=0): the demo data has stuck Stripe payments, and specs decide when
+ * anything asks Stripe.
+ *
  *   npx tsx tests/e2e/support/serve.ts      (Playwright's webServer runs this)
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { startStripeApiStandIn } from "../../support/stripe-api";
 import { E2E_PORT, E2E_STRIPE_WEBHOOK_SECRET } from "./env";
+import { E2E_CONTROL_PORT, E2E_STRIPE_SECRET_KEY } from "./stripe-control";
+import { startStripeControlServer } from "./stripe-control-server";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const dataDir = path.join(root, ".e2e-data");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+
+const stripe = await startStripeApiStandIn();
+const control = await startStripeControlServer(stripe, E2E_CONTROL_PORT);
+console.log(`e2e: Stripe API stand-in on ${stripe.url}, its control on ${control.url}`);
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -20,6 +33,12 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: "production",
   // Specs deliver signed Stripe events (tests/e2e/webhooks.spec.ts).
   STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
+  // Stripe's API is the stand-in: a lost answer takes 1.5 s (and the SDK's 2 retries), not 10.
+  STRIPE_SECRET_KEY: E2E_STRIPE_SECRET_KEY,
+  STRIPE_API_BASE: stripe.url,
+  STRIPE_TIMEOUT_MS: "1500",
+  // No background reconciler: it would settle the specs' (and the demo's) open payments behind their backs.
+  RECONCILE_INTERVAL_MS: "0",
 };
 // The suite always runs on the embedded database, never on a configured server.
 delete env.DATABASE_URL;
@@ -51,4 +70,8 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     if (server.exitCode === null) server.kill(signal);
   });
 }
-server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+server.on("exit", (code, signal) => {
+  void Promise.allSettled([control.close(), stripe.close()]).finally(() =>
+    process.exit(code ?? (signal ? 1 : 0)),
+  );
+});
