@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { domainEvents } from "@/db/schema";
 import { toJson } from "../audit/json";
@@ -30,6 +31,11 @@ export async function emitEvent(
     type: event.type,
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
+    // The next number of this aggregate. Every emitter holds the aggregate's row lock (payment,
+    // subscription) or creates it, so two transactions never race for one number; if they did,
+    // the unique index would fail one of them rather than publish two events with one number.
+    aggregateSeq: sql`(select coalesce(max(${domainEvents.aggregateSeq}), 0) + 1 from ${domainEvents}
+      where ${domainEvents.aggregateType} = ${event.aggregateType} and ${domainEvents.aggregateId} = ${event.aggregateId})`,
     payload: toJson(event.payload) ?? {},
     occurredAt: event.at,
   });

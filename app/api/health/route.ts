@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db/runtime";
+import { outboxBacklog, relayStatus } from "@/lib/events/relay";
 
 export const dynamic = "force-dynamic";
 
@@ -9,8 +10,26 @@ export async function GET() {
   try {
     const { db, kind } = await getDatabase();
     await db.execute(sql`select 1`);
+    const backlog = await outboxBacklog(db);
     return Response.json(
-      { status: "ok", database: kind, latencyMs: Math.round((performance.now() - started) * 10) / 10 },
+      {
+        status: "ok",
+        database: kind,
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        // The outbox relay to NATS JetStream: not silent when the broker is down or falling behind.
+        events: {
+          relay: relayStatus.enabled
+            ? relayStatus.lastError
+              ? "failing"
+              : "running"
+            : "off (NATS_URL not set)",
+          backlog,
+          connected: relayStatus.connected,
+          lastPublishedAt: relayStatus.lastPublishedAt,
+          lastLagMs: relayStatus.lastLagMs,
+          lastError: relayStatus.lastError,
+        },
+      },
       { headers: { "cache-control": "no-store" } },
     );
   } catch (err) {

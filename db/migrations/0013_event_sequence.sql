@@ -1,0 +1,5 @@
+ALTER TABLE "domain_events" ADD COLUMN "aggregate_seq" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "domain_events" ADD COLUMN "position" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name "domain_events_position_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);--> statement-breakpoint
+UPDATE "domain_events" AS d SET "aggregate_seq" = s.n FROM (SELECT "id", row_number() OVER (PARTITION BY "aggregate_type", "aggregate_id" ORDER BY "occurred_at", "position") AS n FROM "domain_events") AS s WHERE s."id" = d."id";--> statement-breakpoint
+CREATE UNIQUE INDEX "domain_events_aggregate_seq_key" ON "domain_events" USING btree ("aggregate_type","aggregate_id","aggregate_seq");--> statement-breakpoint
+CREATE INDEX "domain_events_unpublished_position_idx" ON "domain_events" USING btree ("position") WHERE "domain_events"."published_at" is null;
