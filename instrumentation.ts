@@ -6,6 +6,8 @@ export async function register() {
   const { getDatabase } = await import("./db/runtime");
   const handle = await getDatabase();
   // Reconciliation runs in every instance; a database lease lets one at a time work.
-  const { startScheduler } = await import("./lib/jobs/scheduler");
+  const { startRelay, startScheduler } = await import("./lib/jobs/scheduler");
   startScheduler(handle.db);
+  // Domain events to NATS JetStream when NATS_URL is set; otherwise they wait in the outbox.
+  startRelay(handle.db);
 }
