@@ -33,3 +33,13 @@ export class ServiceError extends Error {
 export function isServiceError(err: unknown): err is ServiceError {
   return err instanceof ServiceError;
 }
+
+/** A refusal in one line, with its field errors ("Unknown plan (plan: Unknown plan \"x\")"). */
+export function describeServiceError(err: ServiceError): string {
+  const fields = Object.entries(err.fieldErrors)
+    .filter(([k]) => k !== "_form")
+    .map(([k, v]) => `${k}: ${v.join(", ")}`);
+  return fields.length && !fields.some((f) => f.includes(err.message))
+    ? `${err.message} (${fields.join("; ")})`
+    : err.message;
+}

@@ -7,6 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import type { Refund } from "@/db/schema";
 import type { PaymentProvider } from "@/db/schema/enums";
+import { refundAccessEffects } from "@/lib/payments/refund-access";
 import { PROVIDER_LABEL, pendingRefundWarning, REFUND_STATUS_LABEL, REFUND_STATUS_VARIANT } from "./labels";
 
 function Detail({ label, children }: { label: string; children: ReactNode }) {
@@ -29,11 +30,7 @@ export function RefundsList({
   /** To tell whether a refund completes (or would complete) the total, taking access away. */
   payment: { amountMinor: bigint; refundedMinor: bigint; status: string };
 }) {
-  // A fully refunded payment's access went with the refund that completed it, unless a
-  // refund asked to keep it (lib/payments/access.ts).
-  const succeeded = refunds.filter((r) => r.status === "succeeded");
-  const completedBy =
-    payment.status === "refunded" && !succeeded.some((r) => r.keepAccess) ? succeeded.at(-1)?.id : undefined;
+  const access = refundAccessEffects(payment, refunds);
   const fmt = useFormat();
   if (refunds.length === 0) return null;
   const waiting = refunds.filter((r) => r.status === "pending");
@@ -84,12 +81,8 @@ export function RefundsList({
                   {REFUND_STATUS_LABEL[r.status]}
                 </Badge>
                 {r.keepAccess ? <Badge variant="info">Access kept (compensation)</Badge> : null}
-                {r.status === "succeeded" && (r.revokedAccess || r.id === completedBy) ? (
-                  <Badge variant="neutral">Access revoked</Badge>
-                ) : null}
-                {r.status === "pending" &&
-                (r.revokedAccess ||
-                  (!r.keepAccess && payment.refundedMinor + r.amountMinor === payment.amountMinor)) ? (
+                {access.get(r.id) === "revoked" ? <Badge variant="neutral">Access revoked</Badge> : null}
+                {access.get(r.id) === "revokes_once_confirmed" ? (
                   <Badge variant="neutral">Revokes access once confirmed</Badge>
                 ) : null}
               </div>

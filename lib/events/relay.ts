@@ -1,6 +1,6 @@
 import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { type DomainEvent, domainEvents } from "@/db/schema";
 
@@ -170,13 +170,4 @@ export async function outboxBacklog(db: Db): Promise<number> {
     .from(domainEvents)
     .where(isNull(domainEvents.publishedAt));
   return row?.n ?? 0;
-}
-
-/** For tests: whether one event is marked published. */
-export async function isPublished(db: Db, id: string): Promise<boolean> {
-  const [row] = await db
-    .select({ at: domainEvents.publishedAt })
-    .from(domainEvents)
-    .where(eq(domainEvents.id, id));
-  return Boolean(row?.at);
 }

@@ -83,11 +83,6 @@ export function startScheduler(db: Db): void {
   timer.unref();
 }
 
-export function stopScheduler(): void {
-  if (timer) clearTimeout(timer);
-  timer = null;
-}
-
 export const RELAY_JOB = "relay";
 /** A relay that stops renewing (killed) hands over to another instance after this long. */
 const RELAY_LEASE_MS = 15_000;
@@ -137,8 +132,4 @@ export function startRelay(db: Db, url: string | undefined = process.env.NATS_UR
     await conn?.nc.close().catch(() => {});
   };
   void loop();
-}
-
-export function stopRelay(): void {
-  relayRunning = false;
 }

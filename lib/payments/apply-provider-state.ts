@@ -1,11 +1,11 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { PgTransaction } from "drizzle-orm/pg-core";
-import type { Db, Tx } from "@/db/client";
+import type { Db, Queryable, Tx } from "@/db/client";
 import { type Dispute, disputes, type Payment, payments, plans, refunds } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
 import { findCustomer } from "../customers/resolve";
-import { isServiceError } from "../errors";
+import { describeServiceError, isServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
 import { formatMinor } from "../money/money";
 import {
@@ -149,7 +149,7 @@ export async function applyProviderState(
 
 /** Serialises everything about one provider payment until the transaction ends. */
 export async function lockProviderPayment(
-  tx: Tx,
+  tx: Queryable,
   provider: "stripe" | "yookassa",
   id: string,
 ): Promise<void> {
@@ -234,10 +234,7 @@ async function recordNew(
     return { ok: true, payment: result.payment, created: result.created };
   } catch (err) {
     if (isServiceError(err) && (err.code === "validation" || err.code === "not_found")) {
-      const fields = Object.entries(err.fieldErrors)
-        .filter(([k]) => k !== "_form")
-        .map(([k, v]) => `${k}: ${v.join(", ")}`);
-      const detail = fields.length ? `${err.message} (${fields.join("; ")})` : err.message;
+      const detail = describeServiceError(err);
       return { ok: false, reason: `${name} payment ${state.providerPaymentId} not recorded: ${detail}` };
     }
     throw err;

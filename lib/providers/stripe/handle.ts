@@ -2,10 +2,10 @@ import { and, asc, eq, inArray, isNull, ne } from "drizzle-orm";
 import { webhookEvents } from "@/db/schema";
 import type { ServiceContext } from "@/lib/context";
 import { nowOf } from "@/lib/context";
-import { applyProviderState } from "@/lib/payments/apply-provider-state";
+import { applyProviderState, lockProviderPayment } from "@/lib/payments/apply-provider-state";
 import type { HandlerResult, StoredWebhookEvent, WebhookHandler } from "@/lib/webhooks/types";
 import type { ProviderState } from "../target";
-import { eventLabel, ignored, lockIntent } from "./common";
+import { eventLabel, ignored } from "./common";
 import {
   chargeObject,
   DISPUTE_TYPES,
@@ -40,7 +40,9 @@ export const handleStripeEvent: WebhookHandler = async (ctx, stored) => {
   if (!parsed.success) return ignored(`Not a Stripe event (${shapeProblem(parsed.error)})`);
   const event = parsed.data;
   const intentId = stripeSubjectId(event);
-  if (intentId) await lockIntent(ctx, intentId);
+  // Two events about one intent never interleave, so "no payment yet, wait" and "payment
+  // recorded, apply what waited" cannot miss each other; applyProviderState reuses the lock.
+  if (intentId) await lockProviderPayment(ctx.db, "stripe", intentId);
 
   const result = await handleEvent(ctx, event);
   if (!intentTypes.has(event.type) || !result.created || !intentId) return result.handler;
