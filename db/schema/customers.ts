@@ -9,6 +9,8 @@ export const customers = pgTable(
     email: text("email").notNull(),
     name: text("name").notNull(),
     externalRef: text("external_ref"),
+    /** Set when the customer's personal data was erased (user.deleted); email/name/ref are tombstones. */
+    erasedAt: ts("erased_at"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },

@@ -20,12 +20,15 @@ export const domainEvents = pgTable(
     payload: jsonb("payload").notNull(),
     occurredAt: ts("occurred_at").notNull(),
     publishedAt: ts("published_at"),
+    /** When the event was fanned out to outbound webhook endpoints (deliveries created). */
+    dispatchedAt: ts("dispatched_at"),
   },
   (t) => [
     index("domain_events_unpublished_idx").on(t.occurredAt).where(sql`${t.publishedAt} is null`),
     index("domain_events_aggregate_idx").on(t.aggregateType, t.aggregateId, t.occurredAt),
     uniqueIndex("domain_events_aggregate_seq_key").on(t.aggregateType, t.aggregateId, t.aggregateSeq),
     index("domain_events_unpublished_position_idx").on(t.position).where(sql`${t.publishedAt} is null`),
+    index("domain_events_undispatched_position_idx").on(t.position).where(sql`${t.dispatchedAt} is null`),
   ],
 );
 

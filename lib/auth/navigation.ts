@@ -16,6 +16,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/webhooks", label: "Webhooks", permission: "webhook.view" },
   { href: "/audit", label: "Audit log", permission: "audit.view_own" },
   { href: "/staff", label: "Staff", permission: "staff.manage" },
+  { href: "/settings/webhooks", label: "Outbound webhooks", permission: "endpoint.manage" },
+  { href: "/settings/api-keys", label: "API keys", permission: "api_key.manage" },
 ];
 
 export function navFor(role: StaffRole): NavItem[] {

@@ -22,6 +22,9 @@ export const permissions = {
   "audit.view_own": ["admin", "support", "auditor"],
   "audit.export": ["admin", "auditor"],
   "staff.manage": ["admin"],
+  "endpoint.manage": ["admin"],
+  "api_key.manage": ["admin"],
+  "inbound.view": ["admin"],
   "account.change_own_password": ["admin", "support", "auditor"],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
@@ -46,6 +49,9 @@ export const permissionLabels: Record<Permission, string> = {
   "audit.view_own": "view their own audit entries",
   "audit.export": "export the audit log",
   "staff.manage": "manage staff accounts",
+  "endpoint.manage": "manage outbound webhook endpoints",
+  "api_key.manage": "manage API keys",
+  "inbound.view": "read messages consumed from other systems",
   "account.change_own_password": "change their password",
 };
 

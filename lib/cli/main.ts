@@ -17,8 +17,11 @@ import { isUuid } from "../validation/common";
 import { isWebhookTypeName, webhookListOutcomes, webhookListProviders } from "../validation/webhook-list";
 import { listNewestWebhookEvents } from "../webhooks/list";
 import { replayWebhookEvent } from "../webhooks/replay";
+import { registerApiKeyCommands } from "./api-keys";
 import { runAuditExport } from "./audit-export";
 import { adminContext, withDatabase } from "./database";
+import { registerEndpointCommands } from "./endpoints";
+import { actorOption, jsonOption } from "./options";
 import { emit, iso, table } from "./output";
 import { runMain } from "./run-main";
 import { bootstrapContextIfNoStaff } from "./staff-bootstrap";
@@ -35,9 +38,6 @@ function positiveInt(value: string): number {
     throw new InvalidArgumentError("expected a whole number ≥ 1");
   return Number(value);
 }
-
-const actorOption = () => new Option("--actor <email>", "the admin this change is audited as (required)");
-const jsonOption = () => new Option("--json", "print one JSON object on the last line");
 
 function money(minor: bigint, currency: string): string {
   return `${formatMinor(minor, currency)} ${currency}`;
@@ -614,6 +614,9 @@ program
       );
     }),
   );
+
+registerEndpointCommands(program);
+registerApiKeyCommands(program);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -57,6 +57,11 @@ const ROLES_TABLE = {
   "view audit log": { admin: "yes", support: "own actions only", auditor: "yes" },
   "export audit log CSV": { admin: "yes", support: "no", auditor: "yes" },
   "manage staff users": { admin: "yes", support: "no", auditor: "no" },
+  "manage outbound endpoints, API keys, approval rules, plans": {
+    admin: "yes",
+    support: "no",
+    auditor: "no",
+  },
   // Not in ARCHITECTURE.md's table: every account may replace its own password (one-time
   // passwords must be replaced before anything else).
   "change one's own password": { admin: "yes", support: "yes", auditor: "yes" },
@@ -97,6 +102,10 @@ const PERMISSION_ROWS: Record<string, { row: TableRow; accepts?: readonly Cell[]
   "audit.view_own": { row: "view audit log", accepts: ["yes", "own actions only"] },
   "audit.export": { row: "export audit log CSV" },
   "staff.manage": { row: "manage staff users" },
+  "endpoint.manage": { row: "manage outbound endpoints, API keys, approval rules, plans" },
+  "api_key.manage": { row: "manage outbound endpoints, API keys, approval rules, plans" },
+  // Parked inbound messages (user.deleted) are part of managing what other systems may do.
+  "inbound.view": { row: "manage outbound endpoints, API keys, approval rules, plans" },
   "account.change_own_password": { row: "change one's own password" },
 };
 
