@@ -2,25 +2,9 @@ import { sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { domainEvents } from "@/db/schema";
 import { toJson } from "../audit/json";
+import type { DomainEventType } from "./catalogue";
 
-export type DomainEventType =
-  | "payment.created"
-  | "payment.processing"
-  | "payment.completed"
-  | "payment.failed"
-  | "payment.canceled"
-  | "payment.refunded"
-  | "payment.refund_failed"
-  | "payment.attempt_failed"
-  | "payment.dispute_opened"
-  | "payment.dispute_updated"
-  | "payment.dispute_closed"
-  | "payment.review_required"
-  | "payment.updated"
-  | "subscription.created"
-  | "subscription.updated"
-  | "subscription.expired"
-  | "customer.created";
+export type { DomainEventType } from "./catalogue";
 
 /** Writes to the outbox inside the caller's transaction; a relay publishes after commit. */
 export async function emitEvent(

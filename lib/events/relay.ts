@@ -3,6 +3,7 @@ import { connect, type NatsConnection, headers as natsHeaders } from "@nats-io/t
 import { and, asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { type DomainEvent, domainEvents } from "@/db/schema";
+import { eventMessage } from "./envelope";
 
 /** The stream every domain event goes to (ARCHITECTURE §2: `paydesk.<event type>`). */
 export const STREAM = "PAYDESK";
@@ -11,16 +12,6 @@ export const SUBJECT_PREFIX = "paydesk.";
 export const DUPLICATE_WINDOW_MS = 5 * 60_000;
 const BATCH = 500;
 
-/** The message body consumers get (docs/events.md). */
-export function eventMessage(e: DomainEvent) {
-  return {
-    id: e.id,
-    type: e.type,
-    occurredAt: e.occurredAt.toISOString(),
-    aggregate: { type: e.aggregateType, id: e.aggregateId, seq: e.aggregateSeq },
-    data: e.payload,
-  };
-}
 
 /** Where events go; tests use a stream of their own. */
 export interface StreamTarget {
