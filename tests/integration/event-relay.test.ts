@@ -96,6 +96,7 @@ describe("outbox relay to NATS JetStream", () => {
       expect(m.body).toEqual({
         id: row?.id,
         type: row?.type,
+        schemaVersion: 1,
         occurredAt: row?.occurredAt.toISOString(),
         aggregate: { type: "payment", id: row?.aggregateId, seq: row?.aggregateSeq },
         data: row?.payload,
