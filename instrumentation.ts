@@ -5,9 +5,9 @@ export async function register() {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { getDatabase } = await import("./db/runtime");
   const handle = await getDatabase();
-  // Reconciliation runs in every instance; a database lease lets one at a time work.
-  const { startRelay, startScheduler } = await import("./lib/jobs/scheduler");
-  startScheduler(handle.db);
-  // Domain events to NATS JetStream when NATS_URL is set; otherwise they wait in the outbox.
-  startRelay(handle.db);
+  // The relay, outbound deliveries, the user.deleted consumer and the schedule run in every
+  // instance unless PAYDESK_BACKGROUND=0 (then `npm run worker` runs them apart).
+  if (process.env.PAYDESK_BACKGROUND === "0") return;
+  const { startBackgroundWork } = await import("./lib/jobs/background");
+  startBackgroundWork(handle.db);
 }

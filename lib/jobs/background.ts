@@ -1,0 +1,14 @@
+import type { Db } from "@/db/client";
+import { startRelay, startScheduler } from "./scheduler";
+
+/**
+ * Everything Paydesk does on its own, started once per process: the schedule (expiry,
+ * reconciliation), the outbox relay to NATS. Each loop claims its work through the database
+ * (leases, SKIP LOCKED), so every app instance, and any number of `npm run worker` processes,
+ * may run them side by side.
+ */
+export function startBackgroundWork(db: Db): void {
+  startScheduler(db);
+  // Domain events to NATS JetStream when NATS_URL is set; otherwise they wait in the outbox.
+  startRelay(db);
+}
