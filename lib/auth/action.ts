@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Db } from "@/db/client";
 import type { ServiceContext } from "../context";
 import { isServiceError, type ServiceErrorCode } from "../errors";
+import { requestLogger } from "../log";
 import { fieldErrorsOf } from "../validation/common";
 import { appDb, currentActor } from "./current";
 import { type Permission, permissionLabels, roleCan } from "./permissions";
@@ -64,7 +65,7 @@ export function defineAction<S extends z.ZodType, T>(definition: ActionDefinitio
     } catch (err) {
       unstable_rethrow(err);
       if (isServiceError(err)) return failure(err.code, err.message, err.fieldErrors);
-      console.error(`paydesk: action failed (request ${meta.requestId})`, err);
+      requestLogger(meta.requestId).error({ err, permission: definition.permission }, "action failed");
       return failure(
         "internal",
         `Something went wrong on our side and nothing was saved. Reference: ${meta.requestId}.`,

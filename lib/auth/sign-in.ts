@@ -6,6 +6,8 @@ import { endedSessions, staffUsers } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
 import { appendAudit } from "../audit/append";
 import type { Actor, ServiceContext } from "../context";
+import { requestLogger } from "../log";
+import { countSignInFailure } from "../metrics/sign-in";
 import { hashPassword, verifyPassword } from "../staff/password";
 import { isUuid } from "../validation/common";
 import { LOCKOUT_SECONDS, MAX_CONSECUTIVE_FAILURES, signInLimiters } from "./rate-limit";
@@ -57,18 +59,33 @@ const ANONYMOUS: Actor = { type: "system", id: "system:sign-in" };
 /**
  * Checks a staff sign-in. Every outcome is audited; failures count towards a per-account
  * lock-out (5 in a row → 15 minutes) and a per-address budget, both kept in the database
- * so they hold across app instances.
+ * so they hold across app instances. A refusal is also counted in
+ * `paydesk_sign_in_failures_total{reason}` and logged (reason, address; never the email).
  */
 export async function signInWithPassword(
   db: Db,
   raw: { email?: unknown; password?: unknown },
   request: SignInRequest,
 ): Promise<SignInResult> {
+  const requestId = request.requestId ?? randomUUID();
+  const result = await checkSignIn(db, raw, { ...request, requestId });
+  if (!result.ok) {
+    countSignInFailure(result.code);
+    requestLogger(requestId).warn({ reason: result.code, ip: request.ip }, "sign-in refused");
+  }
+  return result;
+}
+
+async function checkSignIn(
+  db: Db,
+  raw: { email?: unknown; password?: unknown },
+  request: SignInRequest & { requestId: string },
+): Promise<SignInResult> {
   const now = request.now ?? new Date();
   const base = {
     db,
     via: "web" as const,
-    requestId: request.requestId ?? randomUUID(),
+    requestId: request.requestId,
     ip: request.ip,
     userAgent: request.userAgent,
     now: () => now,

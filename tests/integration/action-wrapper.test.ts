@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { notFound, redirect } from "next/navigation";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { z } from "zod";
 import {
   changeStatusAction,
@@ -15,6 +15,7 @@ import type { SessionActor } from "@/lib/auth/session";
 import type { ServiceContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { ServiceError, type ServiceErrorCode } from "@/lib/errors";
+import { captureLogs } from "@/lib/log/capture";
 import { createPayment, recordProviderPayment } from "@/lib/payments/create";
 import { ensurePlans } from "@/lib/plans/seed-plans";
 import { actAs, resetActionSession, signInAs, useActionDb } from "../support/action-session";
@@ -100,7 +101,8 @@ describe("defineAction: ServiceError → result", () => {
   ];
 
   it.each(CASES)("$code → { ok: false, code: $code } with the service's own message", async (c) => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const { action, spy } = fakeAction(async () => {
       throw new ServiceError(c.code, c.message, c.fieldErrors);
     });
@@ -108,7 +110,7 @@ describe("defineAction: ServiceError → result", () => {
     expect(result).toStrictEqual({ ok: false, code: c.code, message: c.message, fieldErrors: c.fieldErrors });
     expect(spy).toHaveBeenCalledTimes(1);
     // A refusal the user can act on is not an incident.
-    expect(errorSpy).not.toHaveBeenCalled();
+    expect(logs.lines()).toEqual([]);
   });
 
   it("ServiceError helpers keep their field errors (field, validation, notFound)", async () => {
@@ -235,7 +237,8 @@ describe("defineAction: session and permission come first", () => {
 
 describe("defineAction: unexpected failures", () => {
   it("an unexpected Error → internal, with a reference id and not the error's text; logged with that id", async () => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const secret = new Error('relation "payments" violates constraint payments_secret_ck at 10.0.0.5');
     const { action } = fakeAction(async () => {
       throw secret;
@@ -249,25 +252,31 @@ describe("defineAction: unexpected failures", () => {
     expect(result.message).not.toContain("payments_secret_ck");
     expect(result.message).not.toContain("10.0.0.5");
     expect(result.message).not.toContain("relation");
-    expect(errorSpy).toHaveBeenCalledTimes(1);
-    const [logged, err] = errorSpy.mock.calls[0]!;
-    expect(String(logged)).toContain(reference!);
-    expect(err).toBe(secret);
+    expect(logs.lines()).toEqual([
+      expect.objectContaining({
+        level: "error",
+        msg: "action failed",
+        requestId: reference,
+        err: expect.objectContaining({ message: secret.message }),
+      }),
+    ]);
   });
 
   it("a thrown non-Error is internal too", async () => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const { action } = fakeAction(async () => {
       throw "boom: secret detail";
     });
     const result = await action({ name: "x" });
     expect(result).toMatchObject({ ok: false, code: "internal" });
     expect(result.ok ? "" : result.message).not.toContain("secret detail");
-    expect(errorSpy).toHaveBeenCalledTimes(1);
+    expect(logs.lines().filter((l) => l.msg === "action failed")).toHaveLength(1);
   });
 
   it("a failing session lookup is internal, not a crash", async () => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const { currentModuleMock } = await import("../support/action-session");
     currentModuleMock.currentActor.mockRejectedValueOnce(new Error("connection refused"));
     const { action, spy } = fakeAction(async () => "never");
@@ -275,11 +284,12 @@ describe("defineAction: unexpected failures", () => {
     expect(result).toMatchObject({ ok: false, code: "internal" });
     expect(result.ok ? "" : result.message).not.toContain("connection refused");
     expect(spy).not.toHaveBeenCalled();
-    expect(errorSpy).toHaveBeenCalledTimes(1);
+    expect(logs.lines().filter((l) => l.msg === "action failed")).toHaveLength(1);
   });
 
   it("a Next.js redirect() is re-thrown, not turned into a result", async () => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const { action } = fakeAction(async () => redirect("/login?notice=ended"));
     const thrown = await action({ name: "x" }).then(
       (r) => ({ resolved: r }),
@@ -287,18 +297,19 @@ describe("defineAction: unexpected failures", () => {
     );
     expect(thrown).toBeInstanceOf(Error);
     expect((thrown as { digest?: string }).digest).toMatch(/^NEXT_REDIRECT;.*;\/login\?notice=ended;/);
-    expect(errorSpy).not.toHaveBeenCalled();
+    expect(logs.lines()).toEqual([]);
   });
 
   it("a Next.js notFound() is re-thrown too", async () => {
-    const errorSpy = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
+    onTestFinished(logs.restore);
     const { action } = fakeAction(async () => notFound());
     const thrown = await action({ name: "x" }).then(
       (r) => ({ resolved: r }),
       (e: unknown) => e,
     );
     expect((thrown as { digest?: string }).digest).toMatch(/^NEXT_HTTP_ERROR_FALLBACK;404/);
-    expect(errorSpy).not.toHaveBeenCalled();
+    expect(logs.lines()).toEqual([]);
   });
 });
 
