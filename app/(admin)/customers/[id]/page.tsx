@@ -9,6 +9,7 @@ import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { roleCan } from "@/lib/auth/permissions";
 import { getCustomerProfile } from "@/lib/customers/profile";
+import { withEntitlements } from "@/lib/entitlements/compute";
 import { countPaymentsCapped, listPaymentsPage } from "@/lib/payments/list";
 import { parsePaymentListQuery } from "@/lib/validation/payment-list";
 
@@ -25,7 +26,8 @@ export default async function CustomerPage({
   const actor = await requirePageActor("customer.view");
   const [{ id }, search] = await Promise.all([params, searchParams]);
   const db = await appDb();
-  const profile = await getCustomerProfile(db, id);
+  const now = new Date();
+  const profile = await getCustomerProfile(db, id, now);
   if (!profile) notFound();
   const { customer } = profile;
 
@@ -61,7 +63,8 @@ export default async function CustomerPage({
       </div>
 
       <CustomerDetails customer={customer} />
-      <CustomerSubscriptions subscriptions={profile.subscriptions} />
+      {/* Status and valid-until as the entitlements API answers them (lib/entitlements). */}
+      <CustomerSubscriptions subscriptions={withEntitlements(profile.subscriptions, now)} />
 
       <section aria-labelledby="payments-heading" className="space-y-3">
         <h2 id="payments-heading" className="text-base font-semibold">

@@ -1,0 +1,159 @@
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backend, freshDatabase, type TestDatabase } from "../support/db";
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `api-keys create|list|revoke` end to end, as a separate process on a database of its own. */
+describe("CLI: api-keys", () => {
+  let env: NodeJS.ProcessEnv;
+  let tmp: string;
+  let pg: TestDatabase | null = null;
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "paydesk-cli-keys-"));
+    env = { ...process.env, DATABASE_URL: "", DATA_DIR: path.join(tmp, "data"), SEED_DEMO: "" };
+    if (backend === "postgres") {
+      pg = await freshDatabase({ max: 1 });
+      env.DATABASE_URL = pg.url;
+    }
+  });
+  afterAll(async () => {
+    await pg?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function cli(args: string[], input?: string): Promise<CliResult> {
+    try {
+      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env, timeout: 60_000 });
+      child.child.stdin?.end(input);
+      const { stdout, stderr } = await child;
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      return {
+        code: typeof e.code === "number" ? e.code : -1,
+        stdout: e.stdout ?? "",
+        stderr: e.stderr ?? "",
+      };
+    }
+  }
+
+  const lastJson = (out: string) =>
+    JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Record<string, unknown>;
+  /** One clear line on stderr, no stack trace. */
+  function oneLineError(r: CliResult, pattern: RegExp) {
+    expect(r.code).not.toBe(0);
+    const lines = r.stderr.trim().split("\n");
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }
+
+  const ADMIN = ["--actor", "root@paydesk.test"];
+
+  // ~20 CLI processes, each opening and migrating the database: minutes, not seconds.
+  it("creates a key shown once, lists it without the key, revokes it, and refuses what it should", {
+    timeout: 420_000,
+  }, async () => {
+    const boot = await cli(
+      [
+        "staff",
+        "create",
+        "--email",
+        "root@paydesk.test",
+        "--name",
+        "Root",
+        "--role",
+        "admin",
+        "--password-stdin",
+      ],
+      "a-long-enough-password\n",
+    );
+    expect(boot.code, boot.stderr).toBe(0);
+
+    const created = await cli(["api-keys", "create", "--name", "Cinema site", ...ADMIN, "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const key = lastJson(created.stdout);
+    expect(key).toMatchObject({
+      id: expect.any(String),
+      key: expect.stringMatching(/^pdk_[A-Za-z0-9_-]{43}$/),
+    });
+    const secret = key.key as string;
+
+    const human = await cli(["api-keys", "create", "--name", "CRM", ...ADMIN]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      /^Created API key "CRM" \(.+\)\nKey \(shown once, store it now\): pdk_\S{43}\n$/,
+    );
+
+    const listed = await cli(["api-keys", "list", "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const list = lastJson(listed.stdout) as { apiKeys: Record<string, unknown>[]; count: number };
+    expect(list.count).toBe(2);
+    expect(list.apiKeys.find((k) => k.id === key.id)).toMatchObject({
+      name: "Cinema site",
+      prefix: secret.slice(0, 10),
+      createdBy: "root@paydesk.test",
+      useCount: 0,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    // Listing shows neither the key nor its hash.
+    expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).not.toMatch(/[0-9a-f]{64}/);
+    const table = await cli(["api-keys", "list"]);
+    expect(table.stdout).toContain(`${secret.slice(0, 10)}…`);
+    expect(table.stdout).not.toContain(secret);
+
+    const revoked = await cli(["api-keys", "revoke", key.id as string, ...ADMIN]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain('Revoked API key "Cinema site"');
+    const again = await cli(["api-keys", "revoke", key.id as string, ...ADMIN, "--json"]);
+    expect(again.code).toBe(0);
+    expect(lastJson(again.stdout)).toMatchObject({ id: key.id, changed: false });
+    const after = lastJson((await cli(["api-keys", "list", "--json"])).stdout) as typeof list;
+    expect(after.apiKeys.find((k) => k.id === key.id)?.revokedAt).toEqual(expect.any(String));
+
+    // Refusals: one line each, non-zero exit, nothing created.
+    oneLineError(await cli(["api-keys", "create", "--name", "No actor"]), /--actor/);
+    const empty = await cli(["api-keys", "create", "--name", "  ", ...ADMIN]);
+    oneLineError(empty, /Name is required/);
+    expect(empty.code).toBe(2);
+    oneLineError(await cli(["api-keys", "create", "--name", "x".repeat(101), ...ADMIN]), /at most 100/);
+    const support = await cli([
+      "staff",
+      "create",
+      "--email",
+      "help@paydesk.test",
+      "--name",
+      "Help",
+      "--role",
+      "support",
+      ...ADMIN,
+    ]);
+    expect(support.code, support.stderr).toBe(0);
+    const refused = await cli(["api-keys", "create", "--name", "Sneaky", "--actor", "help@paydesk.test"]);
+    oneLineError(refused, /not an admin/);
+    expect(refused.code).toBe(4);
+    const badId = await cli(["api-keys", "revoke", "not-an-id", ...ADMIN]);
+    oneLineError(badId, /Not a valid id/);
+    const unknown = await cli(["api-keys", "revoke", "00000000-0000-4000-8000-000000000000", ...ADMIN]);
+    oneLineError(unknown, /No API key/);
+    expect(unknown.code).toBe(3);
+    expect((lastJson((await cli(["api-keys", "list", "--json"])).stdout) as typeof list).count).toBe(2);
+  });
+});
