@@ -54,6 +54,7 @@ export function PaymentActions({
   refundBlockedReason,
   canEdit,
   remaining,
+  suggestedRefund = null,
   currency,
   description,
   metadata,
@@ -69,6 +70,8 @@ export function PaymentActions({
   refundBlockedReason: string | null;
   canEdit: boolean;
   remaining: string;
+  /** An amount to open the refund dialog with (a refund suggestion), or null. */
+  suggestedRefund?: string | null;
   currency: string;
   description: string | null;
   metadata: Record<string, unknown>;
@@ -92,7 +95,13 @@ export function PaymentActions({
         refundBlockedReason ? (
           <BlockedButton label="Refund" reason={refundBlockedReason} />
         ) : (
-          <RefundDialog paymentId={paymentId} provider={provider} remaining={remaining} currency={currency} />
+          <RefundDialog
+            paymentId={paymentId}
+            provider={provider}
+            remaining={remaining}
+            suggested={suggestedRefund}
+            currency={currency}
+          />
         )
       ) : null}
       {canEdit ? (
@@ -233,17 +242,20 @@ function RefundDialog({
   paymentId,
   provider,
   remaining,
+  suggested,
   currency,
 }: {
   paymentId: string;
   provider: PaymentProvider;
   remaining: string;
+  suggested: string | null;
   currency: string;
 }) {
   const router = useRouter();
   const formRef = useRef<HTMLFormElement>(null);
-  const [open, setOpen] = useState(false);
-  const [amount, setAmount] = useState(remaining);
+  // A suggested amount opens the dialog at once, filled in; the admin still reviews and confirms.
+  const [open, setOpen] = useState(suggested !== null);
+  const [amount, setAmount] = useState(suggested ?? remaining);
   const [revokeAccess, setRevokeAccess] = useState(false);
   const [keepAccess, setKeepAccess] = useState(false);
   const [bankReference, setBankReference] = useState("");
@@ -259,7 +271,7 @@ function RefundDialog({
   const revoke = !full && revokeAccess;
 
   useReset(open, () => {
-    setAmount(remaining);
+    setAmount(suggested ?? remaining);
     setRevokeAccess(false);
     setKeepAccess(false);
     setBankReference("");

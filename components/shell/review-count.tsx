@@ -9,7 +9,9 @@ import { listReview } from "@/lib/review/list";
 export async function ReviewCount() {
   let count: number;
   try {
-    count = (await listReview(await appDb())).items.length;
+    const review = await listReview(await appDb());
+    // Refund suggestions wait on a person too (an admin decides whether money goes back).
+    count = review.items.length + review.suggestions.length;
   } catch {
     return null;
   }

@@ -1,9 +1,11 @@
 import type { Db } from "@/db/client";
+import { startUserDeletedConsumer } from "../accounts/consumer";
 import { startRelay, startScheduler } from "./scheduler";
 
 /**
  * Everything Paydesk does on its own, started once per process: the schedule (expiry,
- * reconciliation), the outbox relay to NATS. Each loop claims its work through the database
+ * reconciliation), the outbox relay to NATS, outbound webhook deliveries, the `user.deleted`
+ * consumer. Each loop claims its work through the database
  * (leases, SKIP LOCKED), so every app instance, and any number of `npm run worker` processes,
  * may run them side by side.
  */
@@ -11,4 +13,6 @@ export function startBackgroundWork(db: Db): void {
   startScheduler(db);
   // Domain events to NATS JetStream when NATS_URL is set; otherwise they wait in the outbox.
   startRelay(db);
+  // accounts.user.deleted from NATS (docs/erasure.md); without NATS_URL nothing is consumed.
+  startUserDeletedConsumer(db);
 }

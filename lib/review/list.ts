@@ -1,9 +1,12 @@
 import { and, asc, eq, inArray, isNotNull, lt, ne } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { customers, disputes, payments, refunds } from "@/db/schema";
+import { ERASED_NAME } from "../customers/erase";
 import { jobStatus } from "../jobs/lease";
 import { RECONCILE_JOB } from "../jobs/scheduler";
 import { type BreakerStatus, breakerStatus } from "../providers/breaker";
+import { listParkedMessages, type ParkedMessageItem } from "./parked";
+import { listRefundSuggestions, type RefundSuggestionItem } from "./suggestions";
 
 /** A provider payment still open this long after its last change needs a person. */
 export const STUCK_AFTER_MS = 60 * 60_000;
@@ -31,6 +34,10 @@ export interface ReviewItem {
 
 export interface ReviewList {
   items: ReviewItem[];
+  /** Money Paydesk thinks should go back (e.g. a deleted user's unused time), for an admin to refund or dismiss. */
+  suggestions: RefundSuggestionItem[];
+  /** Consumed messages that could not be handled; null unless the viewer may read them (`inbound.view`). */
+  parked: ParkedMessageItem[] | null;
   breakers: BreakerStatus[];
   reconciler: {
     lastStartedAt: Date | null;
@@ -43,6 +50,7 @@ export interface ReviewList {
 const base = {
   paymentId: payments.id,
   customerEmail: customers.email,
+  customerErasedAt: customers.erasedAt,
   provider: payments.provider,
   providerPaymentId: payments.providerPaymentId,
   status: payments.status,
@@ -58,10 +66,15 @@ const base = {
 /**
  * What needs a person, oldest first within each kind: provider payments the reconciler could
  * not settle, payments held for review (currency or amount not matching the plan), open
- * disputes, and refunds still unconfirmed after a day; with the providers' circuit breakers
- * and the reconciler's last run.
+ * disputes, and refunds still unconfirmed after a day; open refund suggestions and, for those
+ * who may read them, parked inbound messages; with the providers' circuit breakers and the
+ * reconciler's last run.
  */
-export async function listReview(db: Db, now: Date = new Date()): Promise<ReviewList> {
+export async function listReview(
+  db: Db,
+  now: Date = new Date(),
+  options: { includeParked?: boolean } = {},
+): Promise<ReviewList> {
   const stuckBefore = new Date(now.getTime() - STUCK_AFTER_MS);
   const stuck = await db
     .select(base)
@@ -138,6 +151,8 @@ export async function listReview(db: Db, now: Date = new Date()): Promise<Review
   const job = await jobStatus(db, RECONCILE_JOB);
   return {
     items,
+    suggestions: await listRefundSuggestions(db, now),
+    parked: options.includeParked ? await listParkedMessages(db) : null,
     breakers: breakerStatus(),
     reconciler: job
       ? {
@@ -157,6 +172,7 @@ function name(provider: string): string {
 function pick(p: {
   paymentId: string;
   customerEmail: string;
+  customerErasedAt: Date | null;
   provider: string;
   providerPaymentId: string | null;
   amountMinor: bigint;
@@ -164,7 +180,8 @@ function pick(p: {
 }) {
   return {
     paymentId: p.paymentId,
-    customerEmail: p.customerEmail,
+    // An erased customer's address is a tombstone; say what it is instead.
+    customerEmail: p.customerErasedAt ? ERASED_NAME : p.customerEmail,
     provider: p.provider,
     providerPaymentId: p.providerPaymentId,
     amountMinor: p.amountMinor,

@@ -224,13 +224,19 @@ async function replayAfter(
     .where(and(eq(subscriptionGrants.subscriptionId, sub.id), isNull(subscriptionGrants.revokedAt)))
     .orderBy(asc(subscriptionGrants.appliedSeq));
   const replayed = replayGrants(live);
-  const end = replayed ?? new Date(Math.min(now.getTime(), grant.periodStart.getTime()));
+  const ledgerEnd = replayed ?? new Date(Math.min(now.getTime(), grant.periodStart.getTime()));
+  // A canceled subscription stays canceled whatever its grants now say: its end is the ledger's,
+  // cut at the cancellation (a refund after cancellation must not give access back).
+  const canceled = sub.status === "canceled";
+  const end = canceled && sub.canceledAt && sub.canceledAt < ledgerEnd ? sub.canceledAt : ledgerEnd;
   // As on extension: only a paid period still running keeps the subscription "active".
-  const status = statusFor(
-    end,
-    now,
-    live.some((g) => !g.isTrial && g.periodEnd > now),
-  );
+  const status = canceled
+    ? "canceled"
+    : statusFor(
+        end,
+        now,
+        live.some((g) => !g.isTrial && g.periodEnd > now),
+      );
 
   const [updated] = await tx
     .update(subscriptions)

@@ -13,7 +13,7 @@ export default function Loading() {
           <Skeleton key={i} className={`h-8 ${w}`} />
         ))}
       </div>
-      {Array.from({ length: 4 }, (_, i) => (
+      {Array.from({ length: 5 }, (_, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: static placeholder groups
         <div key={i} className="space-y-2">
           <Skeleton className="h-5 w-48" />

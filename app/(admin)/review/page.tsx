@@ -5,6 +5,8 @@ import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { roleCan } from "@/lib/auth/permissions";
 import { listReview } from "@/lib/review/list";
+import { ParkedMessages } from "./parked-messages";
+import { RefundSuggestions } from "./refund-suggestions";
 
 export const metadata: Metadata = { title: "Review" };
 export const dynamic = "force-dynamic";
@@ -13,7 +15,9 @@ export default async function ReviewPage() {
   const actor = await requirePageActor("review.view");
   // One clock for the list and for "2 hours ago", so they agree.
   const now = new Date();
-  const review = await listReview(await appDb(), now);
+  // Parked messages may quote personal data: only those allowed to read inbound messages see them.
+  const canReadInbound = roleCan(actor.role, "inbound.view");
+  const review = await listReview(await appDb(), now, { includeParked: canReadInbound });
   const viewer = {
     canSync: roleCan(actor.role, "payment.sync"),
     canDecide: roleCan(actor.role, "review.resolve"),
@@ -30,6 +34,15 @@ export default async function ReviewPage() {
       </div>
       <ReviewSummary items={review.items} />
       <ReviewGroups items={review.items} now={now} viewer={viewer} />
+      <RefundSuggestions
+        suggestions={review.suggestions}
+        now={now}
+        canResolve={viewer.canDecide}
+        canRefund={roleCan(actor.role, "payment.refund")}
+      />
+      {review.parked ? (
+        <ParkedMessages messages={review.parked} now={now} canRetry={viewer.canDecide} />
+      ) : null}
       <div className="grid gap-4 xl:grid-cols-2">
         <BreakersPanel breakers={review.breakers} now={now} />
         <ReconcilerPanel reconciler={review.reconciler} now={now} />

@@ -16,7 +16,7 @@ import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { roleCan } from "@/lib/auth/permissions";
 import { isServiceError } from "@/lib/errors";
-import { formatMinor } from "@/lib/money/money";
+import { formatMinor, parseAmount } from "@/lib/money/money";
 import { getPaymentDetail } from "@/lib/payments/queries";
 import { planRefund } from "@/lib/payments/refund-rule";
 import { manualTargets } from "@/lib/payments/state-machine";
@@ -27,9 +27,16 @@ import { getCustomerSubscriptions } from "@/lib/subscriptions/queries";
 export const metadata: Metadata = { title: "Payment" };
 export const dynamic = "force-dynamic";
 
-export default async function PaymentPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function PaymentPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const actor = await requirePageActor("payment.view");
   const { id } = await params;
+  const query = await searchParams;
   const db = await appDb();
   let detail: Awaited<ReturnType<typeof getPaymentDetail>>;
   try {
@@ -56,6 +63,13 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
     ? pendingRefundWarning(payment.provider)
     : payment.disputed
       ? "This payment is disputed: the dispute decides where the money goes, so it cannot be refunded now"
+      : null;
+  // `?refund=239.60` (a refund suggestion on /review) opens the refund dialog with that amount,
+  // when it is a valid amount that is still refundable; anything else is ignored.
+  const suggested = typeof query.refund === "string" ? parseAmount(query.refund, payment.currency) : null;
+  const suggestedRefund =
+    suggested?.ok && suggested.minor > 0n && suggested.minor <= remainingMinor
+      ? formatMinor(suggested.minor, payment.currency)
       : null;
   const provider = payment.provider === "manual" ? null : payment.provider;
   const adapter = provider ? providerAdapter(provider) : null;
@@ -93,6 +107,7 @@ export default async function PaymentPage({ params }: { params: Promise<{ id: st
               refundBlockedReason={refundBlockedReason}
               canEdit={canEdit}
               remaining={formatMinor(remainingMinor, payment.currency)}
+              suggestedRefund={suggestedRefund}
               currency={payment.currency}
               description={payment.description}
               metadata={payment.metadata}
