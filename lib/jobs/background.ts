@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
 import { startUserDeletedConsumer } from "../accounts/consumer";
+import { startOutbound } from "../outbound/loop";
 import { startRelay, startScheduler } from "./scheduler";
 
 /**
@@ -13,6 +14,8 @@ export function startBackgroundWork(db: Db): void {
   startScheduler(db);
   // Domain events to NATS JetStream when NATS_URL is set; otherwise they wait in the outbox.
   startRelay(db);
+  // Signed outbound webhooks (docs/outbound-webhooks.md): fan-out and deliveries, any instance.
+  startOutbound(db);
   // accounts.user.deleted from NATS (docs/erasure.md); without NATS_URL nothing is consumed.
   startUserDeletedConsumer(db);
 }
