@@ -315,6 +315,8 @@ test.describe("provider truth as support", () => {
       "held_for_review",
       "open_dispute",
       "pending_refund",
+      // Refund suggestions (user.deleted) show to every role; parked messages only to admins.
+      "refund_suggestion",
     ]);
     // The demo data has Stripe and YooKassa payments stuck in processing for months.
     await expect(review.rows("stuck_payment").first()).toBeVisible();
