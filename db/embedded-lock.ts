@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import lockfile from "proper-lockfile";
+import { componentLogger } from "../lib/log";
 
 /**
  * PGlite does not lock its data directory, and two processes writing to one directory
@@ -86,7 +87,7 @@ export async function acquireDataDirLock(dir: string): Promise<() => Promise<voi
     update: REFRESH_MS,
     onCompromised: (err: Error) => {
       // Someone else took the lock: continuing could lose writes, so stop hard.
-      console.error(`paydesk: lost the lock on the embedded database at ${dir}: ${err.message}`);
+      componentLogger("database").fatal({ err, dir }, "lost the lock on the embedded database");
       process.exit(75);
     },
   };

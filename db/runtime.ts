@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { componentLogger } from "@/lib/log";
 import { seedDatabase } from "@/lib/seed/seed";
 import { type DatabaseHandle, openDatabase } from "./client";
 import { migrateDatabase } from "./migrate";
@@ -29,9 +30,8 @@ async function start(): Promise<DatabaseHandle> {
     await migrateDatabase(handle);
     const seeded = await seedDatabase(handle);
     if (seeded.demo?.seeded) {
-      console.log(
-        `paydesk: seeded demo data (${seeded.demo.customers} customers, ${seeded.demo.payments} payments)`,
-      );
+      const { customers, payments } = seeded.demo;
+      componentLogger("database").info({ customers, payments }, "seeded demo data");
     }
     if (handle.kind === "pglite") ensureEmbeddedAuthSecret(handle.location);
   } catch (err) {
@@ -43,9 +43,8 @@ async function start(): Promise<DatabaseHandle> {
   };
   process.once("SIGINT", shutdown);
   process.once("SIGTERM", shutdown);
-  console.log(
-    `paydesk: database ready (${handle.kind === "pglite" ? `embedded, ${handle.location}` : handle.location})`,
-  );
+  // `location` never includes a password (db/client.ts): a data directory, "memory", or a redacted URL.
+  componentLogger("database").info({ kind: handle.kind, location: handle.location }, "database ready");
   return handle;
 }
 

@@ -1,6 +1,7 @@
 import NextAuth, { CredentialsSignin, type DefaultSession } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import type { StaffRole } from "@/db/schema/enums";
+import { componentLogger } from "@/lib/log";
 import { requestMetaFrom } from "./request";
 import { authSecret } from "./secret";
 import { SESSION_SECONDS } from "./session-length";
@@ -39,7 +40,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
     error(error) {
       if (error.name === "CredentialsSignin" || (error as { type?: string }).type === "CredentialsSignin")
         return;
-      console.error("[auth]", error);
+      componentLogger("auth").error({ err: error }, "auth error");
     },
   },
   providers: [

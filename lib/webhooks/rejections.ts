@@ -2,6 +2,7 @@ import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { Db } from "@/db/client";
 import { appendAudit } from "../audit/append";
 import type { ServiceContext } from "../context";
+import { requestLogger } from "../log";
 import type { DeliveryMeta, WebhookProvider } from "./types";
 import { systemActorId } from "./types";
 
@@ -63,9 +64,10 @@ export async function logRejection(
     suppressedLines++;
     return;
   }
-  const suppressed = suppressedLines ? ` (${suppressedLines} similar lines suppressed)` : "";
+  // Lines refused by the budget since the last one written (by any address, for any provider).
+  const suppressed = suppressedLines;
   suppressedLines = 0;
-  console.warn(`${provider} webhook rejected from ${ip}: ${reason}${suppressed}`);
+  requestLogger(meta.requestId, { provider }).warn({ ip, reason, suppressed }, "webhook rejected");
 }
 
 /**

@@ -24,6 +24,7 @@ import { runAuditExport } from "@/lib/cli/audit-export";
 import { describeError, exitCodeFor } from "@/lib/cli/run-main";
 import type { Actor, ServiceContext } from "@/lib/context";
 import { isServiceError } from "@/lib/errors";
+import { captureLogs } from "@/lib/log/capture";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
 import { parseAuditListQuery } from "@/lib/validation/audit-list";
@@ -505,11 +506,15 @@ describe("audit export streaming", () => {
   });
 
   it("errors the stream (a truncated download) and logs when the database fails mid-way", async () => {
-    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const logs = captureLogs();
     useActionDb(t.db);
     signInAs(auditor.id);
     try {
-      const response = await GET(new Request("http://localhost/audit/export?action=bulk.fail"));
+      const response = await GET(
+        new Request("http://localhost/audit/export?action=bulk.fail", {
+          headers: { "x-request-id": "req-export" },
+        }),
+      );
       expect(response.status).toBe(200);
       const reader = response.body!.getReader();
       let received = 0;
@@ -532,12 +537,21 @@ describe("audit export streaming", () => {
       }
       expect(failure).not.toBeNull();
       expect(received).toBeLessThan(10_000 * 200);
-      expect(logged).toHaveBeenCalledWith(
-        expect.stringMatching(/^paydesk: audit export [0-9a-f-]{36} failed after \d+ rows \(request /),
-        expect.anything(),
-      );
+      const failed = logs.lines().filter((l) => l.msg === "audit export failed midway");
+      expect(failed).toEqual([
+        expect.objectContaining({
+          level: "error",
+          requestId: "req-export",
+          exportId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          rows: expect.any(Number),
+          err: expect.objectContaining({ message: expect.any(String) }),
+        }),
+      ]);
+      // Cut short: some rows went out, not all of them.
+      expect(failed[0]!.rows as number).toBeGreaterThan(0);
+      expect(failed[0]!.rows as number).toBeLessThan(10_000);
     } finally {
-      logged.mockRestore();
+      logs.restore();
       await t.db.execute(sql`alter table if exists audit_log_gone rename to audit_log`);
     }
   });

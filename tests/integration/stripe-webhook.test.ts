@@ -1,12 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { POST } from "@/app/api/webhooks/stripe/route";
 import type { Db } from "@/db/client";
 import type { Customer } from "@/db/schema";
 import { auditLog, type Payment, payments, refunds, subscriptionGrants, webhookEvents } from "@/db/schema";
 import type { PaymentStatus } from "@/db/schema/enums";
 import { verifyAuditChain } from "@/lib/audit/verify";
+import { captureLogs } from "@/lib/log/capture";
 import { getPaymentTimeline } from "@/lib/payments/timeline";
 import { webhookHandlers } from "@/lib/webhooks/registry";
 import { REJECTIONS_AUDITED_PER_ADDRESS, resetRejectionBudgets } from "@/lib/webhooks/rejections";
@@ -91,7 +92,6 @@ describe("POST /api/webhooks/stripe", () => {
     useActionDb(t.db);
     resetRejectionBudgets();
     ({ customer } = await baseline(t.db));
-    vi.spyOn(console, "warn").mockImplementation(() => {});
   });
   afterEach(async () => {
     vi.restoreAllMocks();
@@ -174,7 +174,10 @@ describe("POST /api/webhooks/stripe", () => {
     });
 
     it("audits a flood of refusals only up to the budget per address", async () => {
-      for (let i = 0; i < REJECTIONS_AUDITED_PER_ADDRESS + 5; i++) {
+      const logs = captureLogs();
+      onTestFinished(logs.restore);
+      const flood = REJECTIONS_AUDITED_PER_ADDRESS + 5;
+      for (let i = 0; i < flood; i++) {
         const answer = await deliver(valid(), { secret: "whsec_forged" });
         expect(answer.status).toBe(400);
       }
@@ -183,6 +186,22 @@ describe("POST /api/webhooks/stripe", () => {
       await deliver(valid(), { secret: "whsec_forged", ip: "198.51.100.7" });
       expect(await rejectedAudits(t.db)).toHaveLength(REJECTIONS_AUDITED_PER_ADDRESS + 1);
       expect((await verifyAuditChain(t.db)).ok).toBe(true);
+
+      // The log is rate-limited too: a few lines for the flooding address, and the next line
+      // written says how many were left out.
+      const rejected = logs.lines().filter((l) => l.msg === "webhook rejected");
+      const fromFlood = rejected.filter((l) => l.ip === "203.0.113.10");
+      expect(fromFlood.length).toBeGreaterThan(0);
+      expect(fromFlood.length).toBeLessThan(flood);
+      expect(fromFlood.every((l) => l.suppressed === 0)).toBe(true);
+      expect(rejected.at(-1)).toMatchObject({
+        level: "warn",
+        provider: "stripe",
+        ip: "198.51.100.7",
+        reason: "Signature does not match the body",
+        suppressed: flood - fromFlood.length,
+        requestId: expect.any(String),
+      });
     });
 
     it("answers 503 (Stripe retries) when no webhook secret is configured", async () => {
@@ -336,7 +355,8 @@ describe("POST /api/webhooks/stripe", () => {
     it("a handler failure is stored as failed (replayable) and a redelivery retries it", async () => {
       const event = stripeEvent("payment_intent.succeeded", intentFor("payment_intent.succeeded"));
       const real = webhookHandlers.stripe;
-      const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+      const logs = captureLogs();
+      onTestFinished(logs.restore);
       webhookHandlers.stripe = async (ctx, stored) => {
         await real(ctx, stored);
         throw new Error("boom after the payment was written");
@@ -347,7 +367,19 @@ describe("POST /api/webhooks/stripe", () => {
       } finally {
         webhookHandlers.stripe = real;
       }
-      expect(errors).toHaveBeenCalled();
+      // One line for the failure, on the delivery's request id (the delivery's own line has it too).
+      const failed = logs.lines().filter((l) => l.msg === "webhook event failed");
+      expect(failed).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          provider: "stripe",
+          eventId: event.id,
+          reason: expect.stringContaining("boom after the payment was written"),
+          requestId: expect.any(String),
+        }),
+      ]);
+      const delivery = logs.lines().find((l) => l.msg === "webhook delivery");
+      expect(delivery).toMatchObject({ outcome: "failed", requestId: failed[0]!.requestId });
       // Rolled back: the payment the handler wrote before failing is gone.
       expect(await count(t.db, "payments")).toBe(0);
       expect(await storedEvent(t.db, event.id)).toMatchObject({
@@ -731,12 +763,24 @@ describe("POST /api/webhooks/stripe", () => {
       const broken = await freshDatabase();
       await broken.close();
       useActionDb(broken.db);
-      vi.spyOn(console, "error").mockImplementation(() => {});
-      const res = await POST(
-        webhookRequest(stripeEvent("payment_intent.succeeded", intentFor("payment_intent.succeeded"))),
+      const logs = captureLogs();
+      onTestFinished(logs.restore);
+      const request = webhookRequest(
+        stripeEvent("payment_intent.succeeded", intentFor("payment_intent.succeeded")),
       );
+      request.headers.set("x-request-id", "req-db-down");
+      const res = await POST(request);
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe("60");
+      const errors = logs.lines().filter((l) => l.level === "error" && l.msg !== "webhook delivery");
+      expect(errors).toEqual([
+        expect.objectContaining({
+          msg: "webhook: event could not be stored",
+          provider: "stripe",
+          requestId: "req-db-down",
+          err: expect.objectContaining({ type: "WebhookUnavailableError" }),
+        }),
+      ]);
     });
   });
 

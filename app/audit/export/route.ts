@@ -10,6 +10,7 @@ import { authorizeRoute } from "@/lib/auth/route";
 import type { ServiceContext } from "@/lib/context";
 import { isServiceError } from "@/lib/errors";
 import { problem } from "@/lib/http/problem";
+import { requestLogger } from "@/lib/log";
 import { parseAuditListQuery } from "@/lib/validation/audit-list";
 
 export const dynamic = "force-dynamic";
@@ -37,7 +38,7 @@ export async function GET(request: Request): Promise<Response> {
     exp = await startAuditExport(ctx, query);
   } catch (err) {
     if (isServiceError(err) && err.code === "forbidden") return problem(403, "Forbidden", err.message);
-    console.error(`paydesk: audit export failed to start (request ${meta.requestId})`, err);
+    requestLogger(meta.requestId).error({ err }, "audit export failed to start");
     return problem(
       500,
       "Export failed",
@@ -48,9 +49,9 @@ export async function GET(request: Request): Promise<Response> {
   // Once the headers are out, a failure can only cut the body short: the client sees an
   // incomplete download rather than a file that looks whole.
   const body = auditExportStream(exp, (err) => {
-    console.error(
-      `paydesk: audit export ${exp.entryId} failed after ${exp.rowCount} rows (request ${meta.requestId})`,
-      err,
+    requestLogger(meta.requestId).error(
+      { err, exportId: exp.entryId, rows: exp.rowCount },
+      "audit export failed midway",
     );
   });
   return new Response(body, {

@@ -2,6 +2,7 @@ import Stripe from "stripe";
 import type { Db } from "@/db/client";
 import { requestMetaFrom } from "@/lib/auth/request";
 import { problem } from "@/lib/http/problem";
+import { requestLogger } from "@/lib/log";
 import { readBodyBytes } from "@/lib/webhooks/body";
 import { WebhookUnavailableError } from "@/lib/webhooks/errors";
 import { ingestWebhook } from "@/lib/webhooks/ingest";
@@ -115,25 +116,30 @@ export async function receiveStripeWebhook(req: Request, deps: ReceiveDeps): Pro
   try {
     db = await deps.database();
   } catch (err) {
-    console.error(`stripe webhook: database unavailable: ${(err as Error).message}`);
+    requestLogger(meta.requestId, { provider: "stripe" }).error({ err }, "webhook: database unavailable");
     return unavailable("The database is unavailable");
   }
+  const { eventId } = verified.delivery;
   try {
     const result = await ingestWebhook(db, verified.delivery, meta);
     if (result.outcome === "failed") {
       // Stored as failed with its error, replayable from the event log; a redelivery retries it.
-      console.error(`stripe webhook ${verified.delivery.eventId} failed: ${result.reason ?? ""}`);
+      requestLogger(meta.requestId, { provider: "stripe" }).warn(
+        { eventId, reason: result.reason ?? null },
+        "webhook event failed",
+      );
     }
     return Response.json(
       { received: true, duplicate: result.duplicate, outcome: result.outcome, eventId: result.eventRowId },
       { headers: { "cache-control": "no-store" } },
     );
   } catch (err) {
+    const log = requestLogger(meta.requestId, { provider: "stripe" });
     if (!(err instanceof WebhookUnavailableError)) {
       // Not the sender's doing (it is verified): Stripe retries a 503, and the log has the cause.
-      console.error(`stripe webhook ${verified.delivery.eventId}: unexpected error`, err);
+      log.error({ err, eventId }, "webhook: unexpected error");
     } else {
-      console.error(`stripe webhook: ${err.message}`);
+      log.error({ err, eventId }, "webhook: event could not be stored");
     }
     return unavailable("The event could not be stored; it will be accepted on a later delivery");
   }

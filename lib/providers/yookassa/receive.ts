@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { webhookEvents } from "@/db/schema";
 import { type RequestMeta, requestMetaFrom } from "@/lib/auth/request";
 import { problem } from "@/lib/http/problem";
+import { requestLogger } from "@/lib/log";
 import { isDatabaseUnavailable, WebhookUnavailableError } from "@/lib/webhooks/errors";
 import { ingestWebhook } from "@/lib/webhooks/ingest";
 import { recordRejectedDelivery } from "@/lib/webhooks/rejections";
@@ -37,7 +38,7 @@ export async function receiveYooKassaNotification(req: Request, deps: ReceiveDep
     config = yookassaConfig();
   } catch (err) {
     if (!(err instanceof YooKassaConfigError)) throw err;
-    console.error(`yookassa webhook: ${err.message}`);
+    requestLogger(meta.requestId, { provider: "yookassa" }).error({ err }, "webhook: configuration invalid");
     return problem(503, "YooKassa notifications are not configured", "The receiver's settings are invalid.");
   }
 
@@ -86,7 +87,7 @@ export async function receiveYooKassaNotification(req: Request, deps: ReceiveDep
   try {
     db = await deps.database();
   } catch (err) {
-    console.error(`yookassa webhook: database unavailable: ${(err as Error).message}`);
+    requestLogger(meta.requestId, { provider: "yookassa" }).error({ err }, "webhook: database unavailable");
     return unavailable("The database is unavailable");
   }
 
@@ -112,14 +113,20 @@ export async function receiveYooKassaNotification(req: Request, deps: ReceiveDep
         });
       }
       if (lookup.apiFailure) {
-        console.error(`yookassa webhook ${delivery.eventId}: ${lookup.apiFailure.message}`);
+        requestLogger(meta.requestId, { provider: "yookassa" }).error(
+          { eventId: delivery.eventId, err: lookup.apiFailure },
+          "webhook: provider API unavailable",
+        );
         return unavailable(
           "The YooKassa API could not confirm the notification; it is stored and retried on redelivery",
         );
       }
       // Stored as failed with its error, for the event log and a replay: YooKassa has
       // delivered, and retrying cannot fix what a replay after a fix will.
-      console.error(`yookassa webhook ${delivery.eventId} failed: ${result.reason ?? ""}`);
+      requestLogger(meta.requestId, { provider: "yookassa" }).warn(
+        { eventId: delivery.eventId, reason: result.reason ?? null },
+        "webhook event failed",
+      );
     }
     return Response.json(
       { received: true, duplicate: result.duplicate, outcome: result.outcome, eventId: result.eventRowId },
@@ -127,7 +134,10 @@ export async function receiveYooKassaNotification(req: Request, deps: ReceiveDep
     );
   } catch (err) {
     if (err instanceof WebhookUnavailableError || isDatabaseUnavailable(err)) {
-      console.error(`yookassa webhook: ${(err as Error).message}`);
+      requestLogger(meta.requestId, { provider: "yookassa" }).error(
+        { err, eventId: delivery.eventId },
+        "webhook: database unavailable",
+      );
       return unavailable("The database is unavailable");
     }
     throw err;
@@ -153,7 +163,10 @@ async function rejectionRecorded(deps: ReceiveDeps, meta: RequestMeta, reason: s
     await recordRejectedDelivery(await deps.database(), "yookassa", meta, reason);
   } catch (err) {
     // Refusing does not depend on the database; only its record does.
-    console.error(`yookassa webhook: rejected delivery not audited: ${(err as Error).message}`);
+    requestLogger(meta.requestId, { provider: "yookassa" }).error(
+      { err, reason },
+      "webhook: rejection not audited",
+    );
   }
 }
 
