@@ -216,6 +216,31 @@ const STOPS: Stop[] = [
     },
   },
   {
+    name: "settings-webhooks",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/settings/webhooks");
+      await expect(page.getByRole("heading", { name: "Outbound webhooks", level: 1 })).toBeVisible();
+    },
+  },
+  {
+    name: "settings-webhooks-create",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/settings/webhooks");
+      await page.getByTestId("add-endpoint").click();
+      await expect(page.getByRole("dialog")).toBeVisible();
+    },
+  },
+  {
+    name: "settings-api-keys",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/settings/api-keys");
+      await expect(page.getByRole("heading", { name: "API keys", level: 1 })).toBeVisible();
+    },
+  },
+  {
     name: "forbidden",
     role: "support",
     open: async ({ page }) => {

@@ -133,8 +133,8 @@ export function CreateEndpointDialog() {
                         const all = group.types.every((t) => chosen.has(t));
                         const some = group.types.some((t) => chosen.has(t));
                         return (
-                          <fieldset key={group.key} className="min-w-0 space-y-1.5" aria-label={group.label}>
-                            <div className="flex items-center gap-2">
+                          <fieldset key={group.key} className="min-w-0 space-y-0.5" aria-label={group.label}>
+                            <div className="flex min-h-7 items-center gap-2">
                               <Checkbox
                                 id={`group-${group.key}`}
                                 checked={all ? true : some ? "indeterminate" : false}
@@ -153,7 +153,7 @@ export function CreateEndpointDialog() {
                               </Label>
                             </div>
                             {group.types.map((type) => (
-                              <div key={type} className="flex items-center gap-2 pl-4">
+                              <div key={type} className="flex min-h-7 items-center gap-2 pl-4">
                                 <Checkbox
                                   id={`event-${type}`}
                                   value={type}
