@@ -11,6 +11,7 @@ import { RevenueChart } from "@/components/overview/revenue-chart";
 import { auditScope } from "@/lib/audit/list";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
+import { roleCan } from "@/lib/auth/permissions";
 import type { SessionActor } from "@/lib/auth/session";
 import {
   activeSubscriptions,
@@ -23,6 +24,7 @@ import {
   successRate,
   utcMonth,
 } from "@/lib/overview/queries";
+import { relayOverview, relayStatusLine } from "@/lib/overview/relay-status";
 
 export const metadata: Metadata = { title: "Overview" };
 export const dynamic = "force-dynamic";
@@ -63,6 +65,28 @@ async function Changes({ actor }: { actor: SessionActor }) {
   return <ManualChanges changes={changes} scope={auditScope(actor) === "all" ? "all" : "own"} />;
 }
 
+/**
+ * Event delivery to NATS in one line, for admins: read from the database (the relay's lease
+ * row and the outbox), so it is right whichever instance relays.
+ */
+async function RelayStatusLine({ now }: { now: Date }) {
+  const overview = await relayOverview(await appDb(), { now });
+  const trouble = overview.state === "failing" || overview.state === "silent";
+  return (
+    <p
+      data-testid="relay-status"
+      data-state={overview.state}
+      role="status"
+      title={overview.lastError ?? undefined}
+      className={
+        trouble ? "text-sm font-medium text-danger-soft-foreground" : "text-sm text-muted-foreground"
+      }
+    >
+      {relayStatusLine(overview, now)}
+    </p>
+  );
+}
+
 export default async function OverviewPage() {
   const actor = await requirePageActor("payment.view");
   // One clock for every section, so they all describe the same moment.
@@ -74,6 +98,11 @@ export default async function OverviewPage() {
         <p className="text-sm text-muted-foreground">
           This month&apos;s payments and access at a glance. Months and days are UTC.
         </p>
+        {roleCan(actor.role, "staff.manage") ? (
+          <Suspense fallback={<p className="h-5" aria-hidden="true" />}>
+            <RelayStatusLine now={now} />
+          </Suspense>
+        ) : null}
       </div>
       <Suspense fallback={<FiguresSkeleton />}>
         <Figures now={now} />

@@ -22,9 +22,10 @@ export function AppShell({
   // Until a one-time password is replaced, there is nowhere else to go.
   const items = actor.mustChangePassword
     ? []
-    : navFor(actor.role).map(({ href, label }) => ({
+    : navFor(actor.role).map(({ href, label, section }) => ({
         href,
         label,
+        section,
         badge:
           href === "/review" ? (
             <Suspense fallback={null}>

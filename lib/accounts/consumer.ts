@@ -11,6 +11,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Db } from "@/db/client";
+import { processGlobal } from "../process-global";
 import { type ConsumedMessage, USER_DELETED_SUBJECT } from "./message";
 import { parkFailedMessage } from "./park";
 import { handleUserDeleted, type UserDeletedResult } from "./user-deleted";
@@ -200,8 +201,11 @@ function emptyStatus(): UserDeletedConsumerStatus {
   };
 }
 
-/** The status of this process's consumer (default config), for the health route and the overview. */
-export const userDeletedConsumerStatus: UserDeletedConsumerStatus = emptyStatus();
+/**
+ * The status of this process's consumer (default config), for the health route. On globalThis:
+ * Next bundles instrumentation (which runs the consumer) and route handlers separately.
+ */
+export const userDeletedConsumerStatus = processGlobal("userDeletedStatus", emptyStatus);
 
 export interface RunningConsumer {
   status: UserDeletedConsumerStatus;

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import type { Db } from "@/db/client";
-import { connectRelay, relayBatch, relayStatus } from "../events/relay";
+import { type RelayLoop, runRelayLoop } from "../events/relay";
 import { expireSubscriptions } from "./expire";
 import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcile } from "./reconcile";
@@ -83,53 +83,26 @@ export function startScheduler(db: Db): void {
   timer.unref();
 }
 
-export const RELAY_JOB = "relay";
-/** A relay that stops renewing (killed) hands over to another instance after this long. */
-const RELAY_LEASE_MS = 15_000;
-const RELAY_IDLE_MS = 250;
-let relayRunning = false;
+export { RELAY_JOB } from "../events/relay";
+
+let relay: RelayLoop | null = null;
 
 /**
- * The outbox relay (lib/events/relay.ts) when NATS_URL is set: every instance runs this loop;
- * the `relay` lease lets one publish at a time (so one aggregate's events reach the stream in
- * order), and another takes over within RELAY_LEASE_MS if it dies. Broker outages and the
- * backlog show in relayStatus (the health route, the overview).
+ * The outbox relay (lib/events/relay.ts, runRelayLoop) when NATS_URL is set: every instance
+ * runs the loop; the `relay` lease lets one publish at a time (so one aggregate's events reach
+ * the stream in order), and another takes over within 15 s if it dies. Broker outages and the
+ * backlog show in relayStatus (this instance) and on the lease row (every instance: the health
+ * route, the overview).
  */
-export function startRelay(db: Db, url: string | undefined = process.env.NATS_URL): void {
-  if (!url || relayRunning) return;
-  relayRunning = true;
-  relayStatus.enabled = true;
-  const holder = `${INSTANCE_ID}:relay`;
-  const loop = async () => {
-    let conn: Awaited<ReturnType<typeof connectRelay>> | null = null;
-    while (relayRunning) {
-      let pause = RELAY_IDLE_MS;
-      try {
-        conn ??= await connectRelay(url);
-        relayStatus.connected = !conn.nc.isClosed();
-        const lease = await acquireLease(db, RELAY_JOB, holder, RELAY_LEASE_MS);
-        if (!lease) {
-          pause = RELAY_LEASE_MS / 3;
-        } else {
-          const result = await relayBatch(db, conn.js);
-          relayStatus.backlog = result.remaining;
-          if (result.published > 0) {
-            relayStatus.lastPublishedAt = new Date();
-            relayStatus.lastLagMs = result.maxLagMs;
-          }
-          relayStatus.lastError = null;
-          if (result.published > 0 && result.remaining > 0) pause = 0;
-        }
-      } catch (err) {
-        relayStatus.lastError = (err as Error).message;
-        relayStatus.lastErrorAt = new Date();
-        relayStatus.connected = Boolean(conn && !conn.nc.isClosed());
-        if (conn?.nc.isClosed()) conn = null;
-        pause = 2_000;
-      }
-      if (pause > 0) await new Promise((r) => setTimeout(r, pause).unref());
-    }
-    await conn?.nc.close().catch(() => {});
-  };
-  void loop();
+export function startRelay(db: Db, url: string | undefined = process.env.NATS_URL): RelayLoop | null {
+  if (!url) return null;
+  relay ??= runRelayLoop({ db, url, holder: `${INSTANCE_ID}:relay` });
+  return relay;
+}
+
+/** Stops this instance's relay loop (lets the lease go at once). */
+export async function stopRelay(): Promise<void> {
+  const r = relay;
+  relay = null;
+  await r?.stop();
 }

@@ -1,6 +1,7 @@
 import { and, eq, gte, isNull, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { domainEvents, webhookDeliveries } from "@/db/schema";
+import { processGlobal } from "../process-global";
 import {
   type AttemptOutcome,
   attemptDelivery,
@@ -89,8 +90,8 @@ export interface OutboundStatus {
   failedDeliveries: number;
 }
 
-/** What /api/health can show about outbound webhooks in this instance. */
-export const outboundStatus: OutboundStatus = {
+/** What /api/health can show about outbound webhooks in this instance (one per process). */
+export const outboundStatus: OutboundStatus = processGlobal("outboundStatus", () => ({
   running: false,
   lastRunAt: null,
   lastError: null,
@@ -99,7 +100,7 @@ export const outboundStatus: OutboundStatus = {
   delivered: 0,
   failedAttempts: 0,
   failedDeliveries: 0,
-};
+}));
 
 function recordRun(result: OutboundRunResult): void {
   outboundStatus.lastRunAt = new Date();

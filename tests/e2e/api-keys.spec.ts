@@ -163,7 +163,7 @@ test.describe("support cannot manage API keys", () => {
     await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
     await page.goto("/payments");
     await expect(
-      page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "API keys" }),
+      page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }),
     ).toHaveCount(0);
   });
 

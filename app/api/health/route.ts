@@ -1,6 +1,10 @@
 import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db/runtime";
-import { outboxBacklog, relayStatus } from "@/lib/events/relay";
+import { userDeletedConsumerStatus } from "@/lib/accounts/consumer";
+import { relayStatus } from "@/lib/events/relay";
+import { componentLogger } from "@/lib/log";
+import { outboundBacklog, outboundStatus } from "@/lib/outbound/loop";
+import { relayOverview } from "@/lib/overview/relay-status";
 
 export const dynamic = "force-dynamic";
 
@@ -10,30 +14,51 @@ export async function GET() {
   try {
     const { db, kind } = await getDatabase();
     await db.execute(sql`select 1`);
-    const backlog = await outboxBacklog(db);
+    const [relay, outbound] = await Promise.all([relayOverview(db), outboundBacklog(db)]);
     return Response.json(
       {
         status: "ok",
         database: kind,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        // The outbox relay to NATS JetStream: not silent when the broker is down or falling behind.
+        // The outbox relay to NATS JetStream: not silent when the broker is down or falling
+        // behind. Read from the relay's lease row, so every instance reports the one relaying.
         events: {
-          relay: relayStatus.enabled
-            ? relayStatus.lastError
-              ? "failing"
-              : "running"
-            : "off (NATS_URL not set)",
-          backlog,
-          connected: relayStatus.connected,
-          lastPublishedAt: relayStatus.lastPublishedAt,
-          lastLagMs: relayStatus.lastLagMs,
-          lastError: relayStatus.lastError,
+          relay: {
+            relaying: "running",
+            failing: "failing",
+            off: "off (NATS_URL not set)",
+            silent: "not reporting",
+          }[relay.state],
+          enabled: relay.natsConfigured,
+          backlog: relay.backlog,
+          connected: relay.connected ?? relayStatus.connected,
+          lastPublishedAt: relay.lastPublishedAt,
+          lastLagMs: relay.lastLagMs,
+          lastError: relay.lastError,
+          failingSince: relay.failingSince,
+          holder: relay.holder,
+          reportedAt: relay.reportedAt,
+          // This instance's own loop: holding the lease, or standing by.
+          thisInstance: { running: relayStatus.enabled, holding: relayStatus.holding },
         },
+        // Signed outbound webhooks: deliveries waiting (all instances, from the database) and
+        // this instance's deliverer.
+        outbound: {
+          ...outbound,
+          thisInstance: {
+            running: outboundStatus.running,
+            lastRunAt: outboundStatus.lastRunAt,
+            lastError: outboundStatus.lastError,
+            lastErrorAt: outboundStatus.lastErrorAt,
+          },
+        },
+        // accounts.user.deleted consumed from NATS by this instance (parked messages: /review).
+        userDeleted: userDeletedConsumerStatus,
       },
       { headers: { "cache-control": "no-store" } },
     );
   } catch (err) {
-    console.error("health check failed:", (err as Error).message);
+    componentLogger("health").error({ err }, "health check failed");
     return Response.json(
       {
         type: "about:blank",

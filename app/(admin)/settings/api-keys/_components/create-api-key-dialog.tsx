@@ -31,7 +31,10 @@ export function CreateApiKeyDialog() {
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const form = useForm<FormValues>({
     resolver: zodResolver(createApiKeyInput, undefined, { raw: true }),
-    mode: "onTouched",
+    // Validate on submit, then as the field changes: validating on blur inside a dialog moves the
+    // submit button (an error line appears) between mousedown and mouseup, and the click is lost.
+    mode: "onSubmit",
+    reValidateMode: "onChange",
     defaultValues: { name: "" },
   });
   const { errors, isSubmitting } = form.formState;

@@ -36,7 +36,10 @@ export function CreateEndpointDialog() {
   const [secret, setSecret] = useState<string | null>(null);
   const form = useForm<FormValues>({
     resolver: zodResolver(createEndpointInput, undefined, { raw: true }),
-    mode: "onTouched",
+    // Validate on submit, then as the field changes: validating on blur inside a dialog moves the
+    // submit button (an error line appears) between mousedown and mouseup, and the click is lost.
+    mode: "onSubmit",
+    reValidateMode: "onChange",
     shouldFocusError: false,
     defaultValues: EMPTY,
   });
