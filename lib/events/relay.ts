@@ -1,10 +1,10 @@
 import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Db, Queryable } from "@/db/client";
 import { queryRows } from "@/db/rows";
 import { type DomainEvent, domainEvents, jobLeases } from "@/db/schema";
-import { acquireLease, type Lease, releaseLease } from "../jobs/lease";
+import { acquireLease, type Lease, releaseLease, renewLease } from "../jobs/lease";
 import { processGlobal } from "../process-global";
 import { eventMessage } from "./envelope";
 
@@ -301,7 +301,7 @@ const sleep = (ms: number, signal: { wake?: () => void }) =>
   });
 
 /** Extends the lease (same holder and token) and writes the report on the row in one UPDATE. */
-async function heartbeat(
+function heartbeat(
   db: Db,
   lease: Lease,
   ttlMs: number,
@@ -309,26 +309,7 @@ async function heartbeat(
   error: string | null,
   now = new Date(),
 ): Promise<boolean> {
-  const until = new Date(now.getTime() + ttlMs);
-  const rows = await db
-    .update(jobLeases)
-    .set({
-      leaseUntil: until,
-      lastFinishedAt: now,
-      lastResult: report as unknown as Record<string, unknown>,
-      lastError: error,
-    })
-    .where(
-      and(
-        eq(jobLeases.name, lease.name),
-        eq(jobLeases.holder, lease.holder),
-        eq(jobLeases.fencingToken, lease.token),
-        gt(jobLeases.leaseUntil, now),
-      ),
-    )
-    .returning({ name: jobLeases.name });
-  if (rows.length > 0) lease.until = until;
-  return rows.length > 0;
+  return renewLease(db, lease, ttlMs, now, { result: report as unknown as Record<string, unknown>, error });
 }
 
 /**

@@ -45,17 +45,24 @@ export async function acquireLease(
 /**
  * Extends a lease still held (same holder and token): a long run keeps it while it works, and
  * learns when it was taken over (false) so that it stops instead of racing the new holder.
+ * `report`, when given, is written on the row in the same UPDATE (a loop's progress, for every
+ * instance's pages to read).
  */
 export async function renewLease(
   db: Db,
   lease: Lease,
   ttlMs: number,
   now: Date = new Date(),
+  report?: { result: Record<string, unknown>; error: string | null },
 ): Promise<boolean> {
   const until = new Date(now.getTime() + ttlMs);
   const rows = await db
     .update(jobLeases)
-    .set({ leaseUntil: until })
+    .set(
+      report
+        ? { leaseUntil: until, lastFinishedAt: now, lastResult: report.result, lastError: report.error }
+        : { leaseUntil: until },
+    )
     .where(
       and(
         eq(jobLeases.name, lease.name),

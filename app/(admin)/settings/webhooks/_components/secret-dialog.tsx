@@ -1,9 +1,7 @@
 "use client";
 
-import { Check, Copy } from "lucide-react";
-import { useState } from "react";
-import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
+import { CopyableSecret } from "@/components/ui/copyable-secret";
 import {
   Dialog,
   DialogContent,
@@ -28,15 +26,11 @@ export function SecretDialog({
   note?: string;
   onClose: () => void;
 }) {
-  const [copied, setCopied] = useState(false);
   return (
     <Dialog
       open={secret !== null}
       onOpenChange={(open) => {
-        if (!open) {
-          setCopied(false);
-          onClose();
-        }
+        if (!open) onClose();
       }}
     >
       <DialogContent>
@@ -47,42 +41,11 @@ export function SecretDialog({
             {note ? ` ${note}` : ""}
           </DialogDescription>
         </DialogHeader>
-        <div className="flex items-center gap-2">
-          <code
-            data-testid="endpoint-secret"
-            className="flex-1 break-all rounded-md border bg-muted/50 px-3 py-2 font-mono text-sm select-all"
-          >
-            {secret}
-          </code>
-          <Button
-            type="button"
-            variant="outline"
-            size="icon"
-            aria-label="Copy secret"
-            data-testid="copy-secret"
-            onClick={async () => {
-              if (!secret) return;
-              try {
-                await navigator.clipboard.writeText(secret);
-                setCopied(true);
-                toast.success("Secret copied");
-              } catch {
-                toast.error("Could not copy: select the secret and copy it by hand");
-              }
-            }}
-          >
-            {copied ? <Check className="size-4" aria-hidden /> : <Copy className="size-4" aria-hidden />}
-          </Button>
-        </div>
+        {secret ? (
+          <CopyableSecret secret={secret} noun="secret" testId="endpoint-secret" copyTestId="copy-secret" />
+        ) : null}
         <DialogFooter>
-          <Button
-            onClick={() => {
-              setCopied(false);
-              onClose();
-            }}
-          >
-            Done
-          </Button>
+          <Button onClick={onClose}>Done</Button>
         </DialogFooter>
       </DialogContent>
     </Dialog>
