@@ -1,10 +1,9 @@
 "use client";
 
-import { CircleCheck } from "lucide-react";
 import Link from "next/link";
 import { useFormat } from "@/components/format/format-provider";
+import { ReviewSection } from "@/components/review/review-section";
 import { Badge } from "@/components/ui/badge";
-import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ReviewItem, ReviewKind } from "@/lib/review/list";
 import { actionLabel, providerName, REVIEW_GROUPS } from "./labels";
@@ -83,66 +82,45 @@ function ReviewGroup({
   viewer: ReviewViewer;
 }) {
   const fmt = useFormat();
-  const headingId = `${group.anchor}-heading`;
   return (
-    <section
-      id={group.anchor}
-      aria-labelledby={headingId}
-      className="scroll-mt-20 space-y-3"
-      data-testid="review-group"
-      data-kind={group.kind}
+    <ReviewSection
+      anchor={group.anchor}
+      kind={group.kind}
+      title={group.title}
+      description={group.description}
+      empty={group.empty}
+      count={items.length}
     >
-      <div className="space-y-1">
-        <h2 id={headingId} className="flex items-center gap-2 text-base font-semibold">
-          {group.title}
-          <Badge variant={items.length > 0 ? "warning" : "neutral"} data-testid="review-group-count">
-            <span className="sr-only">(</span>
-            {items.length}
-            <span className="sr-only">{items.length === 1 ? " item)" : " items)"}</span>
-          </Badge>
-        </h2>
-        <p className="max-w-3xl text-sm text-muted-foreground">{group.description}</p>
-      </div>
-      {items.length === 0 ? (
-        <EmptyState
-          icon={CircleCheck}
-          title={group.empty}
-          className="py-6"
-          data-testid="review-empty"
-          data-kind={group.kind}
-        />
-      ) : (
-        <div className="rounded-lg border">
-          <Table aria-labelledby={headingId}>
-            <TableHeader>
-              <TableRow>
-                <TableHead scope="col">Customer</TableHead>
-                <TableHead scope="col" className="text-right">
-                  Amount
-                </TableHead>
-                <TableHead scope="col">Provider</TableHead>
-                <TableHead scope="col">Why</TableHead>
-                <TableHead scope="col">Waiting since</TableHead>
-                <TableHead scope="col">
-                  <span className="sr-only">Action</span>
-                </TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {items.map((item) => (
-                <ReviewRow
-                  key={`${item.kind}:${item.paymentId}:${item.since.toString()}`}
-                  item={item}
-                  now={now}
-                  viewer={viewer}
-                  fmt={fmt}
-                />
-              ))}
-            </TableBody>
-          </Table>
-        </div>
+      {(headingId) => (
+        <Table aria-labelledby={headingId}>
+          <TableHeader>
+            <TableRow>
+              <TableHead scope="col">Customer</TableHead>
+              <TableHead scope="col" className="text-right">
+                Amount
+              </TableHead>
+              <TableHead scope="col">Provider</TableHead>
+              <TableHead scope="col">Why</TableHead>
+              <TableHead scope="col">Waiting since</TableHead>
+              <TableHead scope="col">
+                <span className="sr-only">Action</span>
+              </TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {items.map((item) => (
+              <ReviewRow
+                key={`${item.kind}:${item.paymentId}:${item.since.toString()}`}
+                item={item}
+                now={now}
+                viewer={viewer}
+                fmt={fmt}
+              />
+            ))}
+          </TableBody>
+        </Table>
       )}
-    </section>
+    </ReviewSection>
   );
 }
 

@@ -1,13 +1,11 @@
 "use client";
 
-import { CircleCheck } from "lucide-react";
 import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import { ReasonDialog } from "@/components/payments/reason-dialog";
 import { relativeTime } from "@/components/review/relative-time";
-import { Badge } from "@/components/ui/badge";
+import { ReviewSection } from "@/components/review/review-section";
 import { Button } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ParkedMessageItem } from "@/lib/review/parked";
 import { retryParkedAction } from "./actions";
@@ -28,110 +26,85 @@ export function ParkedMessages({
 }) {
   const fmt = useFormat();
   return (
-    <section
-      id="parked-messages"
-      aria-labelledby="parked-messages-heading"
-      className="scroll-mt-20 space-y-3"
-      data-testid="review-group"
-      data-kind="parked_message"
+    <ReviewSection
+      anchor="parked-messages"
+      kind="parked_message"
+      title="Parked messages"
+      description="Messages from the accounts system (user deleted) that could not be handled. Retry runs one again on what was stored, e.g. once the customer it names exists."
+      empty="Nothing parked"
+      count={messages.length}
     >
-      <div className="space-y-1">
-        <h2 id="parked-messages-heading" className="flex items-center gap-2 text-base font-semibold">
-          Parked messages
-          <Badge variant={messages.length > 0 ? "warning" : "neutral"} data-testid="review-group-count">
-            <span className="sr-only">(</span>
-            {messages.length}
-            <span className="sr-only">{messages.length === 1 ? " item)" : " items)"}</span>
-          </Badge>
-        </h2>
-        <p className="max-w-3xl text-sm text-muted-foreground">
-          Messages from the accounts system (user deleted) that could not be handled. Retry runs one again on
-          what was stored, e.g. once the customer it names exists.
-        </p>
-      </div>
-      {messages.length === 0 ? (
-        <EmptyState
-          icon={CircleCheck}
-          title="Nothing parked"
-          className="py-6"
-          data-testid="review-empty"
-          data-kind="parked_message"
-        />
-      ) : (
-        <div className="rounded-lg border">
-          <Table aria-labelledby="parked-messages-heading">
-            <TableHeader>
-              <TableRow>
-                <TableHead scope="col">Subject</TableHead>
-                <TableHead scope="col">Received</TableHead>
-                <TableHead scope="col">Why</TableHead>
-                <TableHead scope="col">Message</TableHead>
-                <TableHead scope="col">
-                  <span className="sr-only">Action</span>
-                </TableHead>
+      {(headingId) => (
+        <Table aria-labelledby={headingId}>
+          <TableHeader>
+            <TableRow>
+              <TableHead scope="col">Subject</TableHead>
+              <TableHead scope="col">Received</TableHead>
+              <TableHead scope="col">Why</TableHead>
+              <TableHead scope="col">Message</TableHead>
+              <TableHead scope="col">
+                <span className="sr-only">Action</span>
+              </TableHead>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {messages.map((m) => (
+              <TableRow key={m.id} data-testid="parked-row" data-message-id={m.messageId}>
+                <th scope="row" className="px-3 py-2 text-left align-top font-normal">
+                  <div className="font-mono text-xs">{m.subject}</div>
+                  <div className="font-mono text-xs text-muted-foreground">{m.messageId}</div>
+                </th>
+                <TableCell className="align-top">
+                  <time dateTime={fmt.iso(m.receivedAt)}>
+                    <span className="block">{relativeTime(m.receivedAt, now, fmt.prefs.locale)}</span>
+                    <span className="block text-xs text-muted-foreground">{fmt.dateTime(m.receivedAt)}</span>
+                  </time>
+                </TableCell>
+                <TableCell className="min-w-64 whitespace-normal align-top" data-testid="parked-reason">
+                  {m.reason}
+                </TableCell>
+                <TableCell className="max-w-80 align-top">
+                  <code className="block truncate font-mono text-xs" title={m.excerpt}>
+                    {m.excerpt || "(empty)"}
+                  </code>
+                </TableCell>
+                <TableCell className="text-right align-top">
+                  {canRetry && m.retryable ? (
+                    <ReasonDialog
+                      trigger={
+                        <Button size="sm" variant="outline" data-testid="parked-retry">
+                          Retry
+                        </Button>
+                      }
+                      title="Retry this message?"
+                      description={
+                        <p>
+                          Paydesk handles it again as if it had just arrived: if it names a customer now,
+                          their subscriptions are canceled and their personal data erased, as you. Your reason
+                          goes into the audit log.
+                        </p>
+                      }
+                      confirmLabel="Retry"
+                      pendingLabel="Retrying…"
+                      destructive
+                      submit={(reason) => retryParkedAction({ inboundId: m.id, reason })}
+                      onDone={(data) =>
+                        data.outcome === "processed"
+                          ? toast.success(
+                              data.alreadyErased
+                                ? "Handled: the customer was erased already"
+                                : "Handled: customer erased",
+                            )
+                          : toast.warning(`Still parked: ${data.reason ?? ""}`)
+                      }
+                    />
+                  ) : null}
+                </TableCell>
               </TableRow>
-            </TableHeader>
-            <TableBody>
-              {messages.map((m) => (
-                <TableRow key={m.id} data-testid="parked-row" data-message-id={m.messageId}>
-                  <th scope="row" className="px-3 py-2 text-left align-top font-normal">
-                    <div className="font-mono text-xs">{m.subject}</div>
-                    <div className="font-mono text-xs text-muted-foreground">{m.messageId}</div>
-                  </th>
-                  <TableCell className="align-top">
-                    <time dateTime={fmt.iso(m.receivedAt)}>
-                      <span className="block">{relativeTime(m.receivedAt, now, fmt.prefs.locale)}</span>
-                      <span className="block text-xs text-muted-foreground">
-                        {fmt.dateTime(m.receivedAt)}
-                      </span>
-                    </time>
-                  </TableCell>
-                  <TableCell className="min-w-64 whitespace-normal align-top" data-testid="parked-reason">
-                    {m.reason}
-                  </TableCell>
-                  <TableCell className="max-w-80 align-top">
-                    <code className="block truncate font-mono text-xs" title={m.excerpt}>
-                      {m.excerpt || "(empty)"}
-                    </code>
-                  </TableCell>
-                  <TableCell className="text-right align-top">
-                    {canRetry && m.retryable ? (
-                      <ReasonDialog
-                        trigger={
-                          <Button size="sm" variant="outline" data-testid="parked-retry">
-                            Retry
-                          </Button>
-                        }
-                        title="Retry this message?"
-                        description={
-                          <p>
-                            Paydesk handles it again as if it had just arrived: if it names a customer now,
-                            their subscriptions are canceled and their personal data erased, as you. Your
-                            reason goes into the audit log.
-                          </p>
-                        }
-                        confirmLabel="Retry"
-                        pendingLabel="Retrying…"
-                        destructive
-                        submit={(reason) => retryParkedAction({ inboundId: m.id, reason })}
-                        onDone={(data) =>
-                          data.outcome === "processed"
-                            ? toast.success(
-                                data.alreadyErased
-                                  ? "Handled: the customer was erased already"
-                                  : "Handled: customer erased",
-                              )
-                            : toast.warning(`Still parked: ${data.reason ?? ""}`)
-                        }
-                      />
-                    ) : null}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        </div>
+            ))}
+          </TableBody>
+        </Table>
       )}
-    </section>
+    </ReviewSection>
   );
 }
