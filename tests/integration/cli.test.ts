@@ -1,64 +1,9 @@
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, freshDatabase, type TestDatabase } from "../support/db";
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { describe, expect, it } from "vitest";
+import { lastJson, useCliProcess } from "../support/cli";
 
 /** The CLI end to end, as a separate process against a temporary database of its own. */
 describe("CLI", () => {
-  let env: NodeJS.ProcessEnv;
-  let tmp: string;
-  let pg: TestDatabase | null = null;
-
-  beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "paydesk-cli-"));
-    env = { ...process.env, DATABASE_URL: "", DATA_DIR: path.join(tmp, "data"), SEED_DEMO: "" };
-    if (backend === "postgres") {
-      pg = await freshDatabase({ max: 1 });
-      env.DATABASE_URL = pg.url;
-    }
-  });
-  afterAll(async () => {
-    await pg?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function cli(args: string[], input?: string): Promise<CliResult> {
-    try {
-      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env, timeout: 60_000 });
-      if (input !== undefined) {
-        child.child.stdin?.end(input);
-      } else {
-        child.child.stdin?.end();
-      }
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === "number" ? e.code : -1,
-        stdout: e.stdout ?? "",
-        stderr: e.stderr ?? "",
-      };
-    }
-  }
-
-  function lastJson(out: string): Record<string, unknown> {
-    const lines = out.trim().split("\n");
-    return JSON.parse(lines[lines.length - 1] ?? "{}");
-  }
+  const { cli } = useCliProcess("paydesk-cli-");
 
   const ADMIN = ["--actor", "root@paydesk.test"];
 

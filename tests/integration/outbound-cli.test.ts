@@ -1,67 +1,14 @@
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backend, freshDatabase, type TestDatabase } from "../support/db";
+import { describe, expect, it } from "vitest";
+import { type CliResult, lastJson, useCliProcess } from "../support/cli";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 const URL = "https://93.184.215.14/hooks/paydesk";
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** `endpoints …` end to end, as a separate process against a database of its own. */
 describe("CLI: endpoints", () => {
-  let env: NodeJS.ProcessEnv;
-  let tmp: string;
-  let pg: TestDatabase | null = null;
-
-  beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "paydesk-endpoints-cli-"));
-    env = {
-      ...process.env,
-      DATABASE_URL: "",
-      DATA_DIR: path.join(tmp, "data"),
-      SEED_DEMO: "",
-      WEBHOOK_ALLOW_PRIVATE: "",
-    };
-    if (backend === "postgres") {
-      pg = await freshDatabase({ max: 1 });
-      env.DATABASE_URL = pg.url;
-    }
+  const { cli } = useCliProcess("paydesk-endpoints-cli-", {
+    env: { WEBHOOK_ALLOW_PRIVATE: "" },
+    timeout: 120_000,
   });
-  afterAll(async () => {
-    await pg?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function cli(args: string[], input?: string): Promise<CliResult> {
-    try {
-      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env, timeout: 120_000 });
-      child.child.stdin?.end(input);
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === "number" ? e.code : -1,
-        stdout: e.stdout ?? "",
-        stderr: e.stderr ?? "",
-      };
-    }
-  }
-
-  function lastJson(out: string): Record<string, unknown> {
-    const lines = out.trim().split("\n");
-    return JSON.parse(lines[lines.length - 1] ?? "{}");
-  }
 
   /** A refusal: one line on stderr, nothing on stdout, the given exit code. */
   function expectRefusal(result: CliResult, code: number, message: RegExp) {

@@ -1,58 +1,24 @@
-import { execFile } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DatabaseHandle, openDatabase } from "@/db/client";
-import { migrateDatabase } from "@/db/migrate";
+import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, payments, webhookEvents } from "@/db/schema";
 import { verifyAuditChain } from "@/lib/audit/verify";
-import { backend, freshDatabase, type TestDatabase } from "../support/db";
+import { lastJson, useCliProcess } from "../support/cli";
 import { baseline, insertStaff } from "../support/fixtures";
 import { paymentIntentEvent, stripeId } from "../support/stripe-events";
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 /** Each CLI call is a process that opens and migrates the database: seconds each on a busy machine. */
 const SLOW = 600_000;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** `webhooks list` and `webhooks replay`, as a separate process against a database of its own. */
 describe("CLI: webhooks", () => {
-  let env: NodeJS.ProcessEnv;
-  let tmp: string;
-  let pg: TestDatabase | null = null;
+  // A pool of 2 on PostgreSQL: seeding and checks read the CLI's database through withDb.
+  const { cli, withDb } = useCliProcess("paydesk-cli-webhooks-", { timeout: SLOW, max: 2 });
   /** Row ids: a failed Stripe event (replayable), an ignored one and a processed YooKassa one. */
   let failedId: string;
   let ignoredId: string;
 
-  /** The CLI's database, opened in this process while no CLI call runs (PGlite is one process at a time). */
-  async function withDb<T>(fn: (db: DatabaseHandle["db"]) => Promise<T>): Promise<T> {
-    if (pg) return fn(pg.db);
-    const handle = await openDatabase({ dataDir: env.DATA_DIR! });
-    try {
-      await migrateDatabase(handle);
-      return await fn(handle.db);
-    } finally {
-      await handle.close();
-    }
-  }
-
+  // Runs after useCliProcess's own beforeAll (hooks run in the order registered).
   beforeAll(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "paydesk-cli-webhooks-"));
-    env = { ...process.env, DATABASE_URL: "", DATA_DIR: path.join(tmp, "data"), SEED_DEMO: "" };
-    if (backend === "postgres") {
-      pg = await freshDatabase({ max: 2 });
-      env.DATABASE_URL = pg.url;
-    }
     await withDb(async (db) => {
       const { customer } = await baseline(db);
       await insertStaff(db, "support", "help@paydesk.test");
@@ -111,31 +77,6 @@ describe("CLI: webhooks", () => {
       ignoredId = rows.find((r) => r.outcome === "ignored")!.id;
     });
   }, SLOW);
-  afterAll(async () => {
-    await pg?.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
-
-  async function cli(args: string[]): Promise<CliResult> {
-    try {
-      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env, timeout: SLOW });
-      child.child.stdin?.end();
-      const { stdout, stderr } = await child;
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code?: number; stdout?: string; stderr?: string };
-      return {
-        code: typeof e.code === "number" ? e.code : -1,
-        stdout: e.stdout ?? "",
-        stderr: e.stderr ?? "",
-      };
-    }
-  }
-
-  function lastJson(out: string): Record<string, unknown> {
-    const lines = out.trim().split("\n");
-    return JSON.parse(lines[lines.length - 1] ?? "{}");
-  }
 
   const ADMIN = ["--actor", "admin@paydesk.test"];
 
