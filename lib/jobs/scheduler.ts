@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import type { Db } from "@/db/client";
 import { type RelayLoop, runRelayLoop } from "../events/relay";
+import { componentLogger } from "../log";
 import { expireSubscriptions } from "./expire";
 import { acquireLease, releaseLease, renewLease } from "./lease";
 import { reconcile } from "./reconcile";
@@ -69,12 +70,12 @@ export function startScheduler(db: Db): void {
     try {
       await runExpireJob(db);
     } catch (err) {
-      console.error(`expire: ${(err as Error).message}`);
+      componentLogger("scheduler").error({ err, job: "expire" }, "job failed");
     }
     try {
       await runReconcileJob(db);
     } catch (err) {
-      console.error(`reconcile: ${(err as Error).message}`);
+      componentLogger("scheduler").error({ err, job: "reconcile" }, "job failed");
     }
     timer = setTimeout(tick, intervalMs());
     timer.unref();
