@@ -20,22 +20,34 @@ export interface ReviewViewer {
 const linkClass =
   "rounded-sm font-medium underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
 
+/** A section of /review beyond the payment groups (refund suggestions, parked messages). */
+export interface ReviewSummaryEntry {
+  anchor: string;
+  kind: string;
+  title: string;
+  count: number;
+}
+
 /** The list of groups with their counts: a table of contents that jumps to each section. */
-export function ReviewSummary({ items }: { items: ReviewItem[] }) {
+export function ReviewSummary({ items, more = [] }: { items: ReviewItem[]; more?: ReviewSummaryEntry[] }) {
   const count = countByKind(items);
+  const entries: ReviewSummaryEntry[] = [
+    ...REVIEW_GROUPS.map((group) => ({ ...group, count: count[group.kind] })),
+    ...more,
+  ];
   return (
     <nav aria-label="Review sections" data-testid="review-summary">
       <ul className="flex flex-wrap gap-2">
-        {REVIEW_GROUPS.map((group) => (
-          <li key={group.kind}>
+        {entries.map((entry) => (
+          <li key={entry.kind}>
             <a
-              href={`#${group.anchor}`}
+              href={`#${entry.anchor}`}
               className="inline-flex items-center gap-2 rounded-md border px-3 py-1.5 text-sm hover:bg-accent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
               data-testid="review-summary-link"
-              data-kind={group.kind}
+              data-kind={entry.kind}
             >
-              {group.title}
-              <Badge variant={count[group.kind] > 0 ? "warning" : "neutral"}>{count[group.kind]}</Badge>
+              {entry.title}
+              <Badge variant={entry.count > 0 ? "warning" : "neutral"}>{entry.count}</Badge>
             </a>
           </li>
         ))}

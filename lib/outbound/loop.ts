@@ -1,4 +1,4 @@
-import { and, eq, gte, isNull, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, lte, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { domainEvents, webhookDeliveries } from "@/db/schema";
 import { processGlobal } from "../process-global";
@@ -114,7 +114,8 @@ export async function outboundBacklog(db: Db, now: Date = new Date()) {
   const [counts] = await db
     .select({
       pending: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending')::int`,
-      due: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending' and ${webhookDeliveries.nextAttemptAt} <= ${now})::int`,
+      // lte() binds `now` through the column's mapping; a bare Date in sql`` breaks postgres.js.
+      due: sql<number>`count(*) filter (where ${webhookDeliveries.status} = 'pending' and ${lte(webhookDeliveries.nextAttemptAt, now)})::int`,
     })
     .from(webhookDeliveries)
     .where(eq(webhookDeliveries.status, "pending"));

@@ -309,7 +309,8 @@ test.describe("provider truth as support", () => {
     await expect(review.navCount).toBeVisible();
     await review.openFromNav();
 
-    await expect(review.summaryLinks).toHaveCount(4);
+    // The four payment groups and the refund suggestions (parked messages are for admins).
+    await expect(review.summaryLinks).toHaveCount(5);
     expect(await review.groupKinds()).toEqual([
       "stuck_payment",
       "held_for_review",

@@ -32,7 +32,27 @@ export default async function ReviewPage() {
           where the action is.
         </p>
       </div>
-      <ReviewSummary items={review.items} />
+      <ReviewSummary
+        items={review.items}
+        more={[
+          {
+            anchor: "refund-suggestions",
+            kind: "refund_suggestion",
+            title: "Suggested refunds",
+            count: review.suggestions.length,
+          },
+          ...(review.parked
+            ? [
+                {
+                  anchor: "parked-messages",
+                  kind: "parked_message",
+                  title: "Parked messages",
+                  count: review.parked.length,
+                },
+              ]
+            : []),
+        ]}
+      />
       <ReviewGroups items={review.items} now={now} viewer={viewer} />
       <RefundSuggestions
         suggestions={review.suggestions}
