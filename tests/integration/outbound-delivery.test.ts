@@ -27,6 +27,7 @@ import {
 import { type OutboundOptions, runOutboundOnce } from "@/lib/outbound/loop";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
+import { RETRY_AFTER } from "../support/standard-webhooks";
 import {
   type ReceivedRequest,
   startWebhookReceiver,
@@ -36,18 +37,6 @@ import {
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-/** Standard Webhooks' schedule, after each failed attempt (written out, not imported). */
-const RETRY_AFTER = [
-  5 * SECOND,
-  5 * MINUTE,
-  30 * MINUTE,
-  2 * HOUR,
-  5 * HOUR,
-  10 * HOUR,
-  14 * HOUR,
-  20 * HOUR,
-  24 * HOUR,
-];
 
 /** The receiver's check, from the spec alone: any `v1,` signature matching HMAC-SHA256 of id.timestamp.body. */
 function signedWith(secret: string, request: ReceivedRequest): boolean {

@@ -1,24 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MAX_ATTEMPTS, nextAttemptAt } from "@/lib/outbound/schedule";
 
+import { RETRY_AFTER } from "../support/standard-webhooks";
+
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-/**
- * Standard Webhooks: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h after
- * each failed attempt. Written out here rather than imported, so a wrong table fails.
- */
-const RETRY_AFTER = [
-  5 * SECOND,
-  5 * MINUTE,
-  30 * MINUTE,
-  2 * HOUR,
-  5 * HOUR,
-  10 * HOUR,
-  14 * HOUR,
-  20 * HOUR,
-  24 * HOUR,
-];
+const _HOUR = 60 * MINUTE;
 
 describe("retry schedule", () => {
   const failedAt = new Date("2026-03-01T10:00:00.000Z");
