@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_ATTEMPTS, nextAttemptAt } from "@/lib/outbound/schedule";
-
 import { RETRY_AFTER } from "../support/standard-webhooks";
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const _HOUR = 60 * MINUTE;
 
 describe("retry schedule", () => {
   const failedAt = new Date("2026-03-01T10:00:00.000Z");
