@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Finds or starts what the tests need on a Debian machine: PostgreSQL on 127.0.0.1:5432, NATS
 # with JetStream on 127.0.0.1:4222, Debian's Chromium. Installs a missing one with apt (as root,
-# or through sudo). Sourced by scripts/test-all.sh, so the exports below reach the tests.
+# or through sudo). Sourced by tests/run-all.sh, so the exports below reach the tests.
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {

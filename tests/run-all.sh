@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Every test this project has, on a fresh Debian machine: finds or starts PostgreSQL, NATS and
-# Chromium (scripts/test-services.sh), then typecheck, lint, vitest on PGlite and PostgreSQL,
+# Chromium (tests/support/services.sh), then typecheck, lint, vitest on PGlite and PostgreSQL,
 # a production build and Playwright. `npm run test:all`; CI (.ci/run) calls the same.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
 
-# shellcheck source=scripts/test-services.sh
-source scripts/test-services.sh
+# shellcheck source=tests/support/services.sh
+source tests/support/services.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
