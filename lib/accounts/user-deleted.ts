@@ -10,6 +10,7 @@ import {
 } from "@/db/schema";
 import { nowOf, type ServiceContext } from "../context";
 import { eraseCustomer } from "../customers/erase";
+import { findCustomerByEmail, findCustomerByExternalRef } from "../customers/resolve";
 import { cancelRunningSubscriptions } from "./cancel";
 import {
   type ConsumedMessage,
@@ -135,19 +136,15 @@ type Target = { kind: "customer"; id: string } | { kind: "none" } | { kind: "amb
 
 /** The customer the message names: by external ref (`user_id`), by email, or both agreeing. */
 async function findTarget(tx: Tx, request: UserDeletedRequest): Promise<Target> {
-  const byRef = request.userId
-    ? (await tx.select().from(customers).where(eq(customers.externalRef, request.userId)))[0]
-    : undefined;
-  const byEmail = request.email
-    ? (await tx.select().from(customers).where(sql`lower(${customers.email}) = ${request.email}`))[0]
-    : undefined;
+  const byRef = request.userId ? await findCustomerByExternalRef(tx, request.userId) : null;
+  const byEmail = request.email ? await findCustomerByEmail(tx, request.email) : null;
   if (byRef && byEmail && byRef.id !== byEmail.id) {
     return {
       kind: "ambiguous",
       reason: `user_id ${request.userId} and email ${request.email} name two different customers (${byRef.id}, ${byEmail.id})`,
     };
   }
-  const found: Customer | undefined = byRef ?? byEmail;
+  const found: Customer | null = byRef ?? byEmail;
   return found ? { kind: "customer", id: found.id } : { kind: "none" };
 }
 

@@ -1,7 +1,8 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Queryable } from "@/db/client";
 import { type Customer, customers } from "@/db/schema";
+import { findCustomerByEmail, findCustomerByExternalRef } from "../customers/resolve";
 import { isUuid } from "../validation/common";
 
 /** The longest a reference can be: an email (254); external references are at most 200. */
@@ -29,9 +30,8 @@ export async function resolveCustomerRef(db: Queryable, ref: string): Promise<Cu
     const [byId] = await db.select().from(customers).where(eq(customers.id, ref.toLowerCase()));
     if (byId) return byId;
   } else if (ref.includes("@")) {
-    const [byEmail] = await db.select().from(customers).where(sql`lower(${customers.email}) = lower(${ref})`);
+    const byEmail = await findCustomerByEmail(db, ref);
     if (byEmail) return byEmail;
   }
-  const [byRef] = await db.select().from(customers).where(eq(customers.externalRef, ref));
-  return byRef ?? null;
+  return findCustomerByExternalRef(db, ref);
 }

@@ -5,6 +5,7 @@ import { appendAudit } from "../audit/append";
 import { type ServiceContext, step } from "../context";
 import { ServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
+import { settleRefundedSuggestions } from "../review/suggestions";
 import type { SubscriptionEffect } from "../subscriptions/effects";
 import { alignAccess, whyAccessTakenAway } from "./access";
 import { planRefund } from "./refund-rule";
@@ -74,6 +75,8 @@ export async function countRefund(
     .returning();
   if (!payment) throw new Error("payment update lost");
   await step(ctx, "payment.status_written");
+  // A refund suggestion this refund answers (user.deleted) leaves the review list with it.
+  await settleRefundedSuggestions(tx, now, payment.id);
 
   // Recorded with the refund: whether access goes with it (the admin's choice, or the refund
   // that completes the total), as the pages and the overview describe it.

@@ -151,7 +151,7 @@ export async function listReview(
   const job = await jobStatus(db, RECONCILE_JOB);
   return {
     items,
-    suggestions: await listRefundSuggestions(db, now),
+    suggestions: await listRefundSuggestions(db),
     parked: options.includeParked ? await listParkedMessages(db) : null,
     breakers: breakerStatus(),
     reconciler: job

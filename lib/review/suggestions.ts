@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { Db } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { customers, payments, type RefundSuggestion, refundSuggestions, refunds } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { assertCan, nowOf, type ServiceContext } from "../context";
@@ -28,17 +28,18 @@ export interface RefundSuggestionItem {
 }
 
 /**
- * Marks open suggestions refunded once the money went back another way: their payment is fully
+ * Marks a payment's open suggestions refunded once the money went back: the payment is fully
  * refunded, or refunds of it that succeeded since the suggestion add up to at least its amount.
- * Run lazily before listing (one statement on the open-suggestions index), so the refund verbs
- * need not know about suggestions.
+ * Called by the refund rule when a refund counts (lib/payments/refund-effects.ts), inside its
+ * transaction, so reading /review never writes.
  */
-export async function settleRefundedSuggestions(db: Db, now: Date): Promise<number> {
-  const settled = await db
+export async function settleRefundedSuggestions(tx: Tx, now: Date, paymentId: string): Promise<number> {
+  const settled = await tx
     .update(refundSuggestions)
     .set({ status: "refunded", resolvedAt: now })
     .where(
       and(
+        eq(refundSuggestions.paymentId, paymentId),
         eq(refundSuggestions.status, "open"),
         sql`(
           exists (select 1 from ${payments} where ${payments.id} = ${refundSuggestions.paymentId}
@@ -54,9 +55,8 @@ export async function settleRefundedSuggestions(db: Db, now: Date): Promise<numb
   return settled.length;
 }
 
-/** Open suggestions, oldest first, after settling those the money already answered. */
-export async function listRefundSuggestions(db: Db, now: Date): Promise<RefundSuggestionItem[]> {
-  await settleRefundedSuggestions(db, now);
+/** Open suggestions, oldest first. */
+export async function listRefundSuggestions(db: Db): Promise<RefundSuggestionItem[]> {
   const rows = await db
     .select({
       suggestion: refundSuggestions,
