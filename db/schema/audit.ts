@@ -24,6 +24,8 @@ export const auditLog = pgTable(
     after: jsonb("after"),
     reason: text("reason"),
     requestId: text("request_id"),
+    /** The X-Request-Id the client sent: kept apart, as the client chose it. */
+    clientRequestId: text("client_request_id"),
     ip: text("ip"),
     userAgent: text("user_agent"),
     chainKey: text("chain_key").notNull(),
@@ -47,3 +49,24 @@ export const auditLog = pgTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * A signed snapshot of every chain's head. Deleting a chain's newest entry (or rewriting a
+ * chain) leaves its head behind the checkpoint, which `audit verify` reports. The signature
+ * is an HMAC under a key the app's database role cannot read from the database.
+ */
+export const auditCheckpoints = pgTable(
+  "audit_checkpoints",
+  {
+    id: uuid("id").primaryKey(),
+    createdAt: ts("created_at").notNull(),
+    /** Highest audit occurred_at covered, and how many chains. */
+    coveredUntil: ts("covered_until").notNull(),
+    chainCount: integer("chain_count").notNull(),
+    /** [{ chainKey, seq, hash }] sorted by chainKey. */
+    heads: jsonb("heads").notNull(),
+    keyId: text("key_id").notNull(),
+    signature: text("signature").notNull(),
+  },
+  (t) => [index("audit_checkpoints_created_idx").on(t.createdAt.desc())],
+);

@@ -1,4 +1,5 @@
 export * from "./api-keys";
+export * from "./approvals";
 export * from "./audit";
 export * from "./customers";
 export * from "./enums";
@@ -9,6 +10,7 @@ export * from "./outbound";
 export * from "./payments";
 export * from "./plans";
 export * from "./rate-limits";
+export * from "./security";
 export * from "./sessions";
 export * from "./staff";
 export * from "./subscriptions";
