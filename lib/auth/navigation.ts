@@ -17,6 +17,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/review", label: "Review", permission: "review.view" },
   { href: "/webhooks", label: "Webhooks", permission: "webhook.view" },
   { href: "/audit", label: "Audit log", permission: "audit.view_own" },
+  { href: "/approvals", label: "Approvals", permission: "approval.view" },
   { href: "/staff", label: "Staff", permission: "staff.manage" },
   { href: "/settings/webhooks", label: "Settings", permission: "endpoint.manage", section: "/settings" },
 ];
@@ -25,6 +26,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
 export const SETTINGS_ITEMS: readonly NavItem[] = [
   { href: "/settings/webhooks", label: "Outbound webhooks", permission: "endpoint.manage" },
   { href: "/settings/api-keys", label: "API keys", permission: "api_key.manage" },
+  { href: "/settings/approvals", label: "Approvals", permission: "approval_rule.manage" },
+  { href: "/settings/security", label: "Security", permission: "security.manage" },
 ];
 
 export function settingsNavFor(role: StaffRole): NavItem[] {

@@ -22,10 +22,17 @@ export const permissions = {
   "audit.view_own": ["admin", "support", "auditor"],
   "audit.export": ["admin", "auditor"],
   "staff.manage": ["admin"],
+  "staff.change_role": ["admin"],
+  "staff.reset_two_factor": ["admin"],
+  "security.manage": ["admin"],
+  "approval.view": ["admin"],
+  "approval.decide": ["admin"],
+  "approval_rule.manage": ["admin"],
   "endpoint.manage": ["admin"],
   "api_key.manage": ["admin"],
   "inbound.view": ["admin"],
   "account.change_own_password": ["admin", "support", "auditor"],
+  "account.manage_own_two_factor": ["admin", "support", "auditor"],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof permissions;
@@ -49,10 +56,17 @@ export const permissionLabels: Record<Permission, string> = {
   "audit.view_own": "view their own audit entries",
   "audit.export": "export the audit log",
   "staff.manage": "manage staff accounts",
+  "staff.change_role": "change a staff member's role",
+  "staff.reset_two_factor": "reset another staff member's second factor",
+  "security.manage": "change the sign-in security settings",
+  "approval.view": "read approval requests",
+  "approval.decide": "approve or reject another admin's request",
+  "approval_rule.manage": "edit the approval rules",
   "endpoint.manage": "manage outbound webhook endpoints",
   "api_key.manage": "manage API keys",
   "inbound.view": "read messages consumed from other systems",
   "account.change_own_password": "change their password",
+  "account.manage_own_two_factor": "set up their own second factor",
 };
 
 export function roleCan(role: StaffRole, permission: Permission): boolean {

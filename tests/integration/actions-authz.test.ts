@@ -62,9 +62,12 @@ const ROLES_TABLE = {
     support: "no",
     auditor: "no",
   },
+  "approve or reject another admin's request": { admin: "yes", support: "no", auditor: "no" },
   // Not in ARCHITECTURE.md's table: every account may replace its own password (one-time
   // passwords must be replaced before anything else).
   "change one's own password": { admin: "yes", support: "yes", auditor: "yes" },
+  // Not in the table either: every account may set up its own second factor.
+  "set up one's own second factor": { admin: "yes", support: "yes", auditor: "yes" },
 } as const satisfies Record<string, Record<StaffRole, string>>;
 
 type TableRow = keyof typeof ROLES_TABLE;
@@ -102,11 +105,19 @@ const PERMISSION_ROWS: Record<string, { row: TableRow; accepts?: readonly Cell[]
   "audit.view_own": { row: "view audit log", accepts: ["yes", "own actions only"] },
   "audit.export": { row: "export audit log CSV" },
   "staff.manage": { row: "manage staff users" },
+  "staff.change_role": { row: "manage staff users" },
+  "staff.reset_two_factor": { row: "manage staff users" },
+  // Sign-in security settings are staff management: who must use a second factor.
+  "security.manage": { row: "manage staff users" },
+  "approval.view": { row: "approve or reject another admin's request" },
+  "approval.decide": { row: "approve or reject another admin's request" },
+  "approval_rule.manage": { row: "manage outbound endpoints, API keys, approval rules, plans" },
   "endpoint.manage": { row: "manage outbound endpoints, API keys, approval rules, plans" },
   "api_key.manage": { row: "manage outbound endpoints, API keys, approval rules, plans" },
   // Parked inbound messages (user.deleted) are part of managing what other systems may do.
   "inbound.view": { row: "manage outbound endpoints, API keys, approval rules, plans" },
   "account.change_own_password": { row: "change one's own password" },
+  "account.manage_own_two_factor": { row: "set up one's own second factor" },
 };
 
 interface Staff {
