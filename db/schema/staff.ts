@@ -19,6 +19,11 @@ export const staffUsers = pgTable(
     lastLoginAt: ts("last_login_at"),
     /** Sessions signed in before this instant are refused (sign-out, disable, password reset). */
     sessionsValidAfter: ts("sessions_valid_after"),
+    /**
+     * The one session that outlives `sessionsValidAfter`: the one that changed its own
+     * password (or second factor) and ended all the others.
+     */
+    keptSessionId: uuid("kept_session_id"),
     createdAt: ts("created_at").notNull().defaultNow(),
     updatedAt: ts("updated_at").notNull().defaultNow(),
   },
