@@ -4,14 +4,26 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { endedSessions, staffUsers } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
-import { appendAudit } from "../audit/append";
+import { type AuditEntryInput, appendAudit } from "../audit/append";
 import type { Actor, ServiceContext } from "../context";
 import { requestLogger } from "../log";
 import { countSignInFailure } from "../metrics/sign-in";
 import { hashPassword, verifyPassword } from "../staff/password";
 import { isUuid } from "../validation/common";
-import { LOCKOUT_SECONDS, MAX_CONSECUTIVE_FAILURES, signInLimiters } from "./rate-limit";
+import {
+  ADDRESS_PREFIX,
+  ADDRESS_WINDOW_SECONDS,
+  charge,
+  chargeEmailAttempt,
+  clearEmailFailures,
+  LOCKOUT_SECONDS,
+  lockEmail,
+  MAX_CONSECUTIVE_FAILURES,
+  MAX_FAILURES_PER_ADDRESS,
+  refund,
+} from "./rate-limit";
 import { SESSION_MAX_MS } from "./session-length";
+import { appendBudgetedAudit, WRITE_KINDS } from "./write-budget";
 
 export interface SignedInUser {
   id: string;
@@ -20,17 +32,19 @@ export interface SignedInUser {
   role: StaffRole;
 }
 
-export type SignInFailure = "invalid" | "locked" | "disabled" | "rate_limited";
+export type SignInFailure = "invalid" | "locked" | "rate_limited";
 
 export type SignInResult =
   | { ok: true; user: SignedInUser }
   | { ok: false; code: SignInFailure; retryAfterSeconds?: number };
 
-/** What the sign-in form shows. None of them says whether the email has an account. */
+/**
+ * What the sign-in form shows. None of them says whether the email has an account: a
+ * disabled account answers `invalid` like a wrong password, whatever password was sent.
+ */
 export const SIGN_IN_MESSAGES: Record<SignInFailure, string> = {
   invalid: "Email or password is incorrect.",
   locked: "Too many failed attempts. Sign-in for this account is locked for 15 minutes.",
-  disabled: "This account is disabled. Ask an administrator to enable it.",
   rate_limited: "Too many failed sign-ins from your network. Try again in a few minutes.",
 };
 
@@ -41,8 +55,18 @@ export interface SignInRequest {
   now?: Date;
 }
 
+/** Control characters (NUL above all: PostgreSQL refuses it in text) are never part of an email. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 const credentials = z.object({
-  email: z.string().trim().toLowerCase().min(3).max(254),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .min(3)
+    .max(254)
+    .refine((s) => !CONTROL_CHARACTERS.test(s), "Email contains characters an email cannot have"),
   password: z.string().min(1).max(200),
 });
 
@@ -57,9 +81,12 @@ function decoy(): Promise<string> {
 const ANONYMOUS: Actor = { type: "system", id: "system:sign-in" };
 
 /**
- * Checks a staff sign-in. Every outcome is audited; failures count towards a per-account
- * lock-out (5 in a row → 15 minutes) and a per-address budget, both kept in the database
- * so they hold across app instances. A refusal is also counted in
+ * Checks a staff sign-in. Every attempt is charged before it is evaluated: to the client
+ * address (30 failures per 15 minutes) and to the email (5 failures in 15 minutes lock it for
+ * 15 minutes), both windowed counters in the database shared by every instance, kept alike
+ * for emails with and without an account. Every refusal for an email runs the same steps
+ * (argon2 verification, counter, mirror on the account row, budgeted audit entry), so neither
+ * the answers, their timing nor the writes tell an account apart. A refusal is also counted in
  * `paydesk_sign_in_failures_total{reason}` and logged (reason, address; never the email).
  */
 export async function signInWithPassword(
@@ -82,188 +109,122 @@ async function checkSignIn(
   request: SignInRequest & { requestId: string },
 ): Promise<SignInResult> {
   const now = request.now ?? new Date();
-  const base = {
+  const ctx: ServiceContext = {
     db,
-    via: "web" as const,
+    actor: ANONYMOUS,
+    via: "web",
     requestId: request.requestId,
     ip: request.ip,
     userAgent: request.userAgent,
     now: () => now,
   };
-  const limiters = signInLimiters(db);
   const address = request.ip ?? "unknown";
 
-  const budget = await limiters.address.get(address);
-  if (budget && budget.remainingPoints <= 0) {
-    return { ok: false, code: "rate_limited", retryAfterSeconds: Math.ceil(budget.msBeforeNext / 1000) };
+  // Charged first, atomically: parallel attempts cannot all pass a check made before any
+  // of them was counted. A success gives its charge back.
+  const spent = await charge(db, ADDRESS_PREFIX, address, ADDRESS_WINDOW_SECONDS, now);
+  if (spent.points > MAX_FAILURES_PER_ADDRESS) {
+    // Audited the moment the address runs out, not on every refused attempt after it.
+    if (spent.points === MAX_FAILURES_PER_ADDRESS + 1) {
+      await appendBudgetedAudit(
+        db,
+        ctx,
+        WRITE_KINDS.signInFailed,
+        [
+          {
+            action: "auth.rate_limited",
+            entityType: "client_address",
+            entityId: address,
+            after: { failures: MAX_FAILURES_PER_ADDRESS, windowSeconds: ADDRESS_WINDOW_SECONDS },
+          },
+        ],
+        now,
+      );
+    }
+    const retryAfterSeconds = Math.max(Math.ceil((spent.expiresAt.getTime() - now.getTime()) / 1000), 1);
+    return { ok: false, code: "rate_limited", retryAfterSeconds };
   }
 
+  // Malformed input (a NUL byte, no password) is refused before any query, counted against
+  // the address like any failure.
   const parsed = credentials.safeParse(raw);
-  if (!parsed.success) {
-    await countAddressFailure(db, base, address);
-    return { ok: false, code: "invalid" };
-  }
+  if (!parsed.success) return { ok: false, code: "invalid" };
   const { email, password } = parsed.data;
 
-  const [known] = await db
-    .select({ id: staffUsers.id })
-    .from(staffUsers)
-    .where(sql`lower(${staffUsers.email}) = ${email}`);
+  const attempt = await chargeEmailAttempt(db, email, now, spent.key);
+  const [user] = await db.select().from(staffUsers).where(sql`lower(${staffUsers.email}) = ${email}`);
+  // Always one argon2 verification, locked and disabled accounts included.
+  const matches = await verifyPassword(user?.passwordHash ?? (await decoy()), password);
+  // Whether the email is locked comes from its counter alone, the same for every email. A
+  // lock on the account row that the counter does not hold (wrong second-factor codes) is
+  // told only to whoever knows the password: to anyone else the answers stay alike.
+  const lockedBefore = attempt.lockedBefore;
+  const rightPassword = user != null && matches && !user.disabled;
+  const rowLocked = user?.lockedUntil != null && user.lockedUntil > now;
 
-  if (!known) {
-    const state = await limiters.unknownEmail.get(email);
-    const locked = state !== null && state.remainingPoints <= 0;
-    if (!locked) await verifyPassword(await decoy(), password);
-    // Limiter writes go through the pool, never inside a transaction (PGlite has one connection).
-    let lockedNow = false;
-    if (!locked) {
-      const after = await limiters.unknownEmail.penalty(email);
-      lockedNow = after.consumedPoints >= MAX_CONSECUTIVE_FAILURES;
-      if (lockedNow) await limiters.unknownEmail.block(email, LOCKOUT_SECONDS);
-    }
-    const ctx: ServiceContext = { ...base, actor: ANONYMOUS };
+  if (user && rightPassword && !lockedBefore && !rowLocked) {
+    await clearEmailFailures(db, email);
+    await refund(db, spent, now);
+    const actor: Actor = { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
     await db.transaction(async (tx) => {
-      await appendAudit(tx, ctx, {
-        action: "staff.sign_in_failed",
-        entityType: "sign_in",
-        entityId: email,
-        after: { email, outcome: locked ? "locked" : "invalid" },
-      });
-      if (lockedNow) {
-        await appendAudit(tx, ctx, {
-          action: "staff.lock_out",
-          entityType: "sign_in",
-          entityId: email,
-          after: { email, lockedForSeconds: LOCKOUT_SECONDS },
-        });
-      }
-    });
-    await countAddressFailure(db, base, address);
-    return { ok: false, code: locked || lockedNow ? "locked" : "invalid" };
-  }
-
-  // The row lock serialises attempts on one account, so parallel guesses cannot slip
-  // past the fifth failure before the lock is written.
-  const result = await db.transaction(async (tx): Promise<SignInResult> => {
-    const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, known.id)).for("update");
-    if (!user) return { ok: false, code: "invalid" };
-    const anonymous: ServiceContext = { ...base, actor: ANONYMOUS };
-    if (user.lockedUntil && user.lockedUntil > now) {
-      await appendAudit(
-        tx,
-        anonymous,
-        {
-          action: "staff.sign_in_failed",
-          entityType: "staff",
-          entityId: user.id,
-          after: { email: user.email, outcome: "locked" },
-        },
-        { entityLocked: true },
-      );
-      // No retry time: an unknown email's lock could not give the same one.
-      return { ok: false, code: "locked" };
-    }
-    const matches = await verifyPassword(user.passwordHash, password);
-    if (!matches) {
-      const failures = user.failedLoginCount + 1;
-      const lock = failures >= MAX_CONSECUTIVE_FAILURES;
-      const lockedUntil = lock ? new Date(now.getTime() + LOCKOUT_SECONDS * 1000) : null;
       await tx
         .update(staffUsers)
-        .set({ failedLoginCount: lock ? 0 : failures, lockedUntil })
+        .set({ failedLoginCount: 0, lockedUntil: null, lastLoginAt: now })
         .where(eq(staffUsers.id, user.id));
       await appendAudit(
         tx,
-        anonymous,
+        { ...ctx, actor },
         {
-          action: "staff.sign_in_failed",
+          action: "staff.sign_in",
           entityType: "staff",
           entityId: user.id,
-          before: { failedLoginCount: user.failedLoginCount },
-          after: { email: user.email, outcome: "invalid", failedLoginCount: failures },
+          before: { lastLoginAt: user.lastLoginAt?.toISOString() ?? null },
+          after: { lastLoginAt: now.toISOString() },
         },
-        { entityLocked: true },
       );
-      if (lock) {
-        await appendAudit(
-          tx,
-          anonymous,
-          {
-            action: "staff.lock_out",
-            entityType: "staff",
-            entityId: user.id,
-            before: { lockedUntil: null },
-            after: { email: user.email, lockedUntil: lockedUntil?.toISOString() },
-          },
-          { entityLocked: true },
-        );
-      }
-      return { ok: false, code: lock ? "locked" : "invalid" };
-    }
-    const actor: Actor = { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
-    if (user.disabled) {
-      await appendAudit(
-        tx,
-        { ...base, actor },
-        {
-          action: "staff.sign_in_failed",
-          entityType: "staff",
-          entityId: user.id,
-          after: { email: user.email, outcome: "disabled" },
-        },
-        { entityLocked: true },
-      );
-      return { ok: false, code: "disabled" };
-    }
-    await tx
-      .update(staffUsers)
-      .set({ failedLoginCount: 0, lockedUntil: null, lastLoginAt: now })
-      .where(eq(staffUsers.id, user.id));
-    await appendAudit(
-      tx,
-      { ...base, actor },
-      {
-        action: "staff.sign_in",
-        entityType: "staff",
-        entityId: user.id,
-        before: { lastLoginAt: user.lastLoginAt?.toISOString() ?? null },
-        after: { lastLoginAt: now.toISOString() },
-      },
-      { entityLocked: true },
-    );
+    });
     return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
-  });
-  // Every refusal costs the address the same as for an unknown email, or the budget would
-  // tell real accounts apart.
-  if (!result.ok) await countAddressFailure(db, base, address);
-  return result;
-}
-
-async function countAddressFailure(
-  db: Db,
-  base: Omit<ServiceContext, "actor">,
-  address: string,
-): Promise<void> {
-  const limiters = signInLimiters(db);
-  const res = await limiters.address.penalty(address);
-  // Audit the moment an address runs out of budget, not every refused attempt after it.
-  if (res.consumedPoints === limiters.address.points) {
-    await db.transaction((tx) =>
-      appendAudit(
-        tx,
-        { ...base, actor: ANONYMOUS },
-        {
-          action: "auth.rate_limited",
-          entityType: "client_address",
-          entityId: address,
-          after: { failures: res.consumedPoints, windowSeconds: limiters.address.duration },
-        },
-      ),
-    );
   }
+
+  // The fifth failure in the window locks the email, account or not.
+  const lockedNow = !lockedBefore && attempt.points >= MAX_CONSECUTIVE_FAILURES;
+  const lockedUntil = lockedNow ? await lockEmail(db, attempt, now) : null;
+  const failures = lockedBefore || lockedNow ? 0 : attempt.points;
+  // The account row mirrors the counter (what /staff shows). The same statement runs for an
+  // email without an account: it updates nothing, but costs the same.
+  await db
+    .update(staffUsers)
+    .set({ failedLoginCount: failures, lockedUntil: lockedUntil ?? sql`${staffUsers.lockedUntil}` })
+    .where(sql`lower(${staffUsers.email}) = ${email}`);
+
+  const refusedLocked = lockedBefore || lockedNow || (rightPassword && rowLocked);
+  const outcome =
+    lockedBefore || (rightPassword && rowLocked)
+      ? "locked"
+      : user?.disabled && matches
+        ? "disabled"
+        : "invalid";
+  const subject = user
+    ? { entityType: "staff", entityId: user.id }
+    : { entityType: "sign_in", entityId: email };
+  const entries: AuditEntryInput[] = [
+    {
+      action: "staff.sign_in_failed",
+      ...subject,
+      after: user ? { email: user.email, outcome, failedLoginCount: attempt.points } : { email, outcome },
+    },
+  ];
+  if (lockedUntil) {
+    entries.push({
+      action: "staff.lock_out",
+      ...subject,
+      after: { email, lockedUntil: lockedUntil.toISOString(), lockedForSeconds: LOCKOUT_SECONDS },
+    });
+  }
+  await appendBudgetedAudit(db, ctx, WRITE_KINDS.signInFailed, entries, now);
+  return { ok: false, code: refusedLocked ? "locked" : "invalid" };
 }
 
-/** Audits a sign-out; the session itself lives in the browser's cookie. */
 /**
  * Ends this session on the server and audits the sign-out. The session is a signed cookie the
  * server cannot take back, so its id is recorded and refused from now on: a copy of the

@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Queryable, Tx } from "@/db/client";
 import { type StaffUser, staffUsers } from "@/db/schema";
 import { appendAudit } from "../audit/append";
+import { clearEmailFailures } from "../auth/rate-limit";
 import { assertCan, nowOf, type ServiceContext, step } from "../context";
 import { ServiceError } from "../errors";
 import { parseInput } from "../validation/parse";
@@ -116,12 +117,14 @@ export async function setStaffDisabled(
       .set(
         input.disabled
           ? // Its sessions end for good: enabling it again later does not revive them.
-            { disabled: true, sessionsValidAfter: now, updatedAt: now }
+            { disabled: true, sessionsValidAfter: now, keptSessionId: null, updatedAt: now }
           : { disabled: false, failedLoginCount: 0, lockedUntil: null, updatedAt: now },
       )
       .where(eq(staffUsers.id, before.id))
       .returning();
     if (!user) throw new Error("staff update lost");
+    // Enabling lifts the lock-out: its failure counter goes too.
+    if (!input.disabled) await clearEmailFailures(tx, user.email);
     await step(ctx, "staff.written");
 
     await appendAudit(
@@ -171,11 +174,14 @@ export async function resetStaffPassword(
         lockedUntil: null,
         // Whoever held the old password may still hold a session: end them all.
         sessionsValidAfter: now,
+        keptSessionId: null,
         updatedAt: now,
       })
       .where(eq(staffUsers.id, before.id))
       .returning({ id: staffUsers.id });
     if (!user) throw new Error("staff update lost");
+    // The reset lifts the lock-out: its failure counter goes too.
+    await clearEmailFailures(tx, before.email);
     await step(ctx, "staff.written");
 
     // Never the password or its hash: only that it changed and the lock-out it lifted.

@@ -2,7 +2,6 @@ import { uniqueEmail, uniqueSuffix } from "./support/data";
 import { asRole, expect, test } from "./support/fixtures";
 import { demoEmail } from "./support/roles";
 
-const DISABLED = "This account is disabled. Ask an administrator to enable it.";
 const INCORRECT = "Email or password is incorrect.";
 
 // Journey 7: an admin manages a support account from creation to password reset.
@@ -46,7 +45,8 @@ test.describe("staff management as admin", () => {
     await expect(member.loginPage.message).toHaveText("Your session has ended. Sign in again to continue.");
     const other = await openSession(null);
     await other.loginPage.goto();
-    await other.loginPage.signInExpectingError(email, own, DISABLED);
+    // A disabled account answers like a wrong password: the form never reveals an account.
+    await other.loginPage.signInExpectingError(email, own, INCORRECT);
 
     // Enabled again: the same password works.
     await staffPage.enable(email);

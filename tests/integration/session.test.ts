@@ -70,4 +70,19 @@ describe("sessions end on the server", () => {
     const [row] = await t.db.select().from(staffUsers).where(eq(staffUsers.id, user.id));
     expect(row?.mustChangePassword).toBe(true);
   });
+
+  it("the kept session (the one that changed its own password) outlives sessionsValidAfter; no other does", async () => {
+    const user = await insertStaff(t.db, "support");
+    const kept = { signedInAt: Date.now() - 60_000, sessionId: randomUUID() };
+    const other = { signedInAt: Date.now() - 60_000, sessionId: randomUUID() };
+    await t.db
+      .update(staffUsers)
+      .set({ sessionsValidAfter: new Date(), keptSessionId: kept.sessionId })
+      .where(eq(staffUsers.id, user.id));
+    expect(await actorForSession(t.db, user.id, kept)).toMatchObject({ id: user.id });
+    expect(await actorForSession(t.db, user.id, other)).toBeNull();
+    // Its copy signed out is still refused.
+    await recordSignOut(t.db, user, kept.sessionId, { ip: null, userAgent: null });
+    expect(await actorForSession(t.db, user.id, kept)).toBeNull();
+  });
 });

@@ -1,11 +1,16 @@
 import { and, asc, eq, like, sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Db } from "@/db/client";
 import { auditLog, rateLimits, staffUsers } from "@/db/schema";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { LOCKOUT_SECONDS, MAX_CONSECUTIVE_FAILURES, MAX_FAILURES_PER_ADDRESS } from "@/lib/auth/rate-limit";
-import { clientAddress, requestMetaFrom } from "@/lib/auth/request";
-import { type SignInRequest, type SignInResult, signInWithPassword } from "@/lib/auth/sign-in";
+import {
+  SIGN_IN_MESSAGES,
+  type SignInRequest,
+  type SignInResult,
+  signInWithPassword,
+} from "@/lib/auth/sign-in";
+import { captureLogs } from "@/lib/log/capture";
 import { createStaff } from "@/lib/staff/create";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { ctxFor } from "../support/fixtures";
@@ -273,17 +278,114 @@ describe("signInWithPassword", () => {
     );
   });
 
-  it("a disabled account: the right password → disabled, a wrong one → invalid", async () => {
+  it("a disabled account answers invalid to the right password and a wrong one alike, and counts both", async () => {
     await t.db.update(staffUsers).set({ disabled: true }).where(eq(staffUsers.id, user.id));
-    expect(await attempt(PASSWORD, at(0))).toStrictEqual({ ok: false, code: "disabled" });
-    expect(await attempt("wrong", at(0))).toStrictEqual({ ok: false, code: "invalid" });
+    expect(await attempt(PASSWORD, at(0))).toStrictEqual({ ok: false, code: "invalid" });
+    expect(await attempt("wrong", at(0.1))).toStrictEqual({ ok: false, code: "invalid" });
+    expect(SIGN_IN_MESSAGES).not.toHaveProperty("disabled");
+    expect(Object.values(SIGN_IN_MESSAGES).join(" ")).not.toMatch(/disabled/i);
     const after = await row(t.db, user.id);
     expect(after.lastLoginAt).toBeNull();
+    // The right password counted like a wrong one: the row mirrors two failures.
+    expect(after.failedLoginCount).toBe(2);
+    // Only the audit (for admins) tells the two apart.
     const outcomes = (await auditOf(t.db, "staff.sign_in_failed", user.id)).map(
       (e) => (e.after as { outcome: string }).outcome,
     );
     expect(outcomes).toEqual(["disabled", "invalid"]);
     expect(await auditOf(t.db, "staff.sign_in")).toHaveLength(0);
+    // …and it locks on the fifth, right password or not, like any email.
+    const codes: string[] = [];
+    for (let i = 0; i < 3; i++)
+      codes.push(codeOf(await attempt(i % 2 ? "wrong" : PASSWORD, at(0.2 + i * 0.1))));
+    expect(codes).toEqual(["invalid", "invalid", "locked"]);
+  });
+
+  it("a timed sequence cannot tell a real account from an unknown email (failures expire alike)", async () => {
+    const disabled = await staffAccount(t.db, "off@paydesk.test");
+    await t.db.update(staffUsers).set({ disabled: true }).where(eq(staffUsers.id, disabled.id));
+    // Each email on its own address, so only the email's own counter differs.
+    const subjects = [
+      { email: EMAIL, ip: "198.51.100.21" },
+      { email: "nobody@paydesk.test", ip: "198.51.100.22" },
+      { email: "off@paydesk.test", ip: "198.51.100.23" },
+    ];
+    // Three failures, a pause longer than the counting window, three more, a pause shorter
+    // than the lock, and two more: with a counter that never expires for real accounts, the
+    // real one locked at the fifth failure while the unknown one did not.
+    const timeline = [0, 1, 2, 20, 21, 22, 23, 24, 30, 31, 50];
+    // One clock for all three: at each moment, each email is tried once.
+    const answers: string[][] = subjects.map(() => []);
+    for (const minute of timeline) {
+      for (const [i, { email, ip }] of subjects.entries()) {
+        const result = await attempt("wrong", at(minute, ip), email);
+        answers[i]!.push(
+          `${codeOf(result)}${!result.ok && result.retryAfterSeconds ? `:${result.retryAfterSeconds}` : ""}`,
+        );
+      }
+    }
+    expect(answers[0]).toEqual([
+      "invalid",
+      "invalid",
+      "invalid",
+      "invalid",
+      "invalid",
+      "invalid",
+      "invalid",
+      "locked",
+      "locked",
+      "locked",
+      "invalid",
+    ]);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+  });
+
+  it("a lock held only on the account row (wrong second-factor codes) is told only to whoever knows the password", async () => {
+    await t.db
+      .update(staffUsers)
+      .set({ lockedUntil: new Date(start.getTime() + 10 * MINUTE) })
+      .where(eq(staffUsers.id, user.id));
+    // A guess answers exactly like a guess at an unknown email…
+    expect(await attempt("wrong", at(0))).toStrictEqual({ ok: false, code: "invalid" });
+    expect(await attempt("wrong", at(0), "nobody@paydesk.test")).toStrictEqual({
+      ok: false,
+      code: "invalid",
+    });
+    // …and the right password does not lift the lock.
+    expect(await attempt(PASSWORD, at(1))).toStrictEqual({ ok: false, code: "locked" });
+    expect((await row(t.db, user.id)).lockedUntil?.getTime()).toBe(start.getTime() + 10 * MINUTE);
+    expect(codeOf(await attempt(PASSWORD, at(11)))).toBe("ok");
+  });
+
+  it("a NUL byte in the email is invalid input: no query fails, no stack trace, and it counts against the address", async () => {
+    const logs = captureLogs();
+    try {
+      const ip = "198.51.100.40";
+      for (const email of ["pat\u0000@paydesk.test", "\u0000", `${EMAIL}\u0000`, "a\u0001b@x.y"]) {
+        expect(await signInWithPassword(t.db, { email, password: PASSWORD }, at(0, ip))).toStrictEqual({
+          ok: false,
+          code: "invalid",
+        });
+      }
+      const [counter] = await t.db
+        .select()
+        .from(rateLimits)
+        .where(like(rateLimits.key, `%${ip}`));
+      expect(counter?.points).toBe(4);
+      // Refused like any failure once the address has spent its budget.
+      for (let i = 4; i < MAX_FAILURES_PER_ADDRESS; i++) {
+        await signInWithPassword(t.db, { email: "x\u0000", password: "p" }, at(0, ip));
+      }
+      expect(codeOf(await signInWithPassword(t.db, { email: EMAIL, password: PASSWORD }, at(0, ip)))).toBe(
+        "rate_limited",
+      );
+      const errors = logs.lines().filter((l) => Number(l.level) >= 50 || "err" in l || "stack" in l);
+      expect(errors).toEqual([]);
+      expect((await row(t.db, user.id)).failedLoginCount).toBe(0);
+    } finally {
+      logs.restore();
+    }
   });
 
   it(`after ${MAX_FAILURES_PER_ADDRESS} failures from one address (many emails) it is rate_limited, even with the right password; another address still signs in`, async () => {
@@ -416,49 +518,54 @@ describe.runIf(backend === "postgres")("signInWithPassword races on PostgreSQL",
   });
 });
 
-describe("clientAddress", () => {
-  afterEach(() => {
-    vi.unstubAllEnvs();
+// Charged before evaluated: parallel attempts from one address cannot overrun its budget.
+describe.runIf(backend === "postgres")("the per-address budget under parallel attempts on PostgreSQL", () => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await freshDatabase({ max: 16 });
   });
-  const headers = (init: Record<string, string>) => new Headers(init);
-
-  it.each([
-    { hops: undefined, xff: "198.51.100.7", expected: "198.51.100.7" },
-    // A client can prepend anything: with no trusted proxy, the right-most entry is the peer.
-    { hops: undefined, xff: "1.1.1.1, 198.51.100.7", expected: "198.51.100.7" },
-    { hops: "0", xff: "1.1.1.1,198.51.100.7", expected: "198.51.100.7" },
-    // Behind one proxy that appends, the entry before the proxy's own is the client.
-    { hops: "1", xff: "1.1.1.1, 198.51.100.7, 10.0.0.2", expected: "198.51.100.7" },
-    { hops: "2", xff: "1.1.1.1, 198.51.100.7, 10.0.0.3, 10.0.0.2", expected: "198.51.100.7" },
-    // More hops configured than entries: the left-most entry.
-    { hops: "3", xff: "198.51.100.7, 10.0.0.2", expected: "198.51.100.7" },
-    { hops: "not-a-number", xff: "1.1.1.1, 198.51.100.7", expected: "198.51.100.7" },
-    { hops: undefined, xff: " 198.51.100.7 , ", expected: "198.51.100.7" },
-    { hops: undefined, xff: "::ffff:198.51.100.7", expected: "198.51.100.7" },
-    { hops: undefined, xff: "2001:db8::1", expected: "2001:db8::1" },
-  ])("X-Forwarded-For $xff with TRUSTED_PROXY_HOPS=$hops → $expected", ({ hops, xff, expected }) => {
-    if (hops === undefined) vi.stubEnv("TRUSTED_PROXY_HOPS", undefined);
-    else vi.stubEnv("TRUSTED_PROXY_HOPS", hops);
-    expect(clientAddress(headers({ "x-forwarded-for": xff }))).toBe(expected);
+  afterEach(async () => {
+    await t?.close();
   });
 
-  it("without X-Forwarded-For: X-Real-IP, else null", () => {
-    expect(clientAddress(headers({ "x-real-ip": "198.51.100.8" }))).toBe("198.51.100.8");
-    expect(clientAddress(headers({}))).toBeNull();
-    expect(clientAddress(headers({ "x-forwarded-for": " , " }))).toBeNull();
-  });
-
-  it("caps what it keeps at 100 characters", () => {
-    expect(clientAddress(headers({ "x-forwarded-for": "a".repeat(500) }))?.length).toBe(100);
-  });
-
-  it("requestMetaFrom carries the request id, address and user agent", () => {
-    vi.stubEnv("TRUSTED_PROXY_HOPS", "1");
-    const meta = requestMetaFrom(
-      headers({ "x-forwarded-for": "198.51.100.9, 10.0.0.2", "user-agent": "UA", "x-request-id": "rid-1" }),
+  it(`45 parallel attempts from one address: at most ${MAX_FAILURES_PER_ADDRESS} are evaluated`, async () => {
+    const now = new Date();
+    const ip = "192.0.2.45";
+    const results = await Promise.all(
+      Array.from({ length: 45 }, (_, i) =>
+        signInWithPassword(
+          t.db,
+          { email: `parallel-${i}@paydesk.test`, password: "wrong" },
+          { ip, userAgent: null, now },
+        ),
+      ),
     );
-    expect(meta).toEqual({ requestId: "rid-1", ip: "198.51.100.9", userAgent: "UA" });
-    expect(requestMetaFrom(headers({})).requestId).toMatch(/^[0-9a-f-]{36}$/);
+    const codes = results.map(codeOf);
+    expect(codes.filter((c) => c !== "rate_limited")).toHaveLength(MAX_FAILURES_PER_ADDRESS);
+    expect(codes.filter((c) => c === "rate_limited")).toHaveLength(45 - MAX_FAILURES_PER_ADDRESS);
+    // Evaluated means looked at: one audited failure per evaluated attempt, no more.
+    expect(await auditOf(t.db, "staff.sign_in_failed")).toHaveLength(MAX_FAILURES_PER_ADDRESS);
+    expect(await auditOf(t.db, "auth.rate_limited", ip)).toHaveLength(1);
+  });
+
+  it("parallel attempts with a NUL byte are refused as invalid input and counted, never an error", async () => {
+    const now = new Date();
+    const ip = "192.0.2.46";
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        signInWithPassword(
+          t.db,
+          { email: `nul-${i}\u0000@paydesk.test`, password: "x" },
+          { ip, userAgent: null, now },
+        ),
+      ),
+    );
+    expect(results.map(codeOf)).toEqual(Array(12).fill("invalid"));
+    const [counter] = await t.db
+      .select()
+      .from(rateLimits)
+      .where(like(rateLimits.key, `%${ip}`));
+    expect(counter?.points).toBe(12);
   });
 });
 

@@ -16,7 +16,8 @@ export default async function ChangePasswordPage() {
         <p className="text-sm text-muted-foreground">
           {actor.mustChangePassword
             ? "You signed in with a one-time password. Choose your own to continue."
-            : `Signed in as ${actor.email}.`}
+            : `Signed in as ${actor.email}.`}{" "}
+          Changing it signs you out everywhere else; this browser stays signed in.
         </p>
       </div>
       <ChangePasswordForm />
