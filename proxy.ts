@@ -1,11 +1,14 @@
 import { type NextFetchEvent, type NextRequest, NextResponse } from "next/server";
 import { auth } from "@/lib/auth/next-auth";
+import { isHttpsRequest } from "@/lib/http/https";
+import { contentSecurityPolicy, HSTS_VALUE, newNonce } from "@/lib/http/security-headers";
 
 // Reachable without a session: the sign-in page, next-auth's own routes, the health check
 // for load balancers, provider webhooks (which carry their own signatures), and the product
 // API and the metrics (which check their own bearer keys and answer 401 themselves).
 const PUBLIC = [
   /^\/login$/,
+  /^\/setup$/,
   /^\/api\/auth\//,
   /^\/api\/health$/,
   /^\/api\/webhooks\//,
@@ -21,8 +24,8 @@ const guard = auth((req) => {
   const { pathname, search } = req.nextUrl;
   // /login itself decides whether a session is still good (it checks the account in the
   // database), so a disabled account's cookie cannot bounce between /login and a page.
-  if (PUBLIC.some((re) => re.test(pathname))) return NextResponse.next();
-  if (req.auth?.user) return NextResponse.next();
+  if (PUBLIC.some((re) => re.test(pathname))) return pass(req);
+  if (req.auth?.user) return pass(req);
   // Route handlers answer 401 problem+json; a redirect to the sign-in page only helps pages.
   if (pathname.startsWith("/api/") || pathname === "/audit/export") {
     return Response.json(
@@ -38,7 +41,35 @@ const guard = auth((req) => {
 export async function proxy(request: NextRequest, event: NextFetchEvent) {
   // With a lazily resolved config, next-auth hands back the wrapped handler asynchronously.
   const handler = (await guard) as unknown as (req: NextRequest, ev: NextFetchEvent) => Promise<Response>;
-  return withoutReissuedSession(await handler(request, event));
+  return withSecurityHeaders(request, withoutReissuedSession(await handler(request, event)));
+}
+
+/**
+ * Lets the request through with a fresh CSP nonce. Next reads the nonce from the request's
+ * own `Content-Security-Policy` header and puts it on every script it renders; the browser
+ * gets the same policy on the response.
+ */
+function pass(req: NextRequest): NextResponse {
+  const policy = contentSecurityPolicy({
+    nonce: newNonce(),
+    dev: process.env.NODE_ENV === "development",
+    https: isHttpsRequest(req.headers),
+  });
+  const headers = new Headers(req.headers);
+  headers.set("content-security-policy", policy);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("content-security-policy", policy);
+  return response;
+}
+
+/** Redirects and refusals made here get a policy too; HSTS only on https (lib/http/https.ts). */
+function withSecurityHeaders(request: NextRequest, response: Response): Response {
+  const https = isHttpsRequest(request.headers);
+  if (!response.headers.has("content-security-policy")) {
+    response.headers.set("content-security-policy", contentSecurityPolicy({ nonce: newNonce(), https }));
+  }
+  if (https) response.headers.set("strict-transport-security", HSTS_VALUE);
+  return response;
 }
 
 /** A session cookie with a value (a deletion has none): `authjs.session-token=…`, chunks too. */

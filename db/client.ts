@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
@@ -5,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { componentLogger } from "../lib/log";
 import { acquireDataDirLock } from "./embedded-lock";
 import * as schema from "./schema";
 
@@ -88,6 +90,24 @@ function redact(url: string): string {
   }
 }
 
+/**
+ * The embedded data directory holds the whole database and the session signing secret: only
+ * the account running the app may enter it (0700), whether it is created now or already
+ * existed with looser permissions.
+ */
+export function ensurePrivateDataDir(dataDir: string): void {
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (process.platform === "win32") return;
+  try {
+    if ((fs.statSync(dataDir).mode & 0o777) !== 0o700) fs.chmodSync(dataDir, 0o700);
+  } catch (err) {
+    componentLogger("database").warn(
+      { err, dataDir },
+      "could not restrict the data directory to its owner (chmod 700); other accounts may read it",
+    );
+  }
+}
+
 export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseHandle> {
   const url = options.url ?? process.env.DATABASE_URL;
   if (url) {
@@ -107,6 +127,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
     return { db, kind: "pglite", location: "memory", pglite, close: () => pglite.close() };
   }
 
+  ensurePrivateDataDir(dataDir);
   const release = await acquireDataDirLock(dataDir);
   try {
     const pglite = await PGlite.create(path.join(dataDir, "pgdata"), { extensions: pgliteExtensions });

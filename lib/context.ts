@@ -16,7 +16,10 @@ export interface ServiceContext {
   db: Db;
   actor: Actor;
   via: Channel;
+  /** Ours, never the client's (see lib/auth/request.ts). */
   requestId: string;
+  /** The client's own `X-Request-Id`, kept as a separate, marked field of the audit entry. */
+  clientRequestId?: string | null;
   ip?: string | null;
   userAgent?: string | null;
   /** The clock; tests move it to exercise expiry. */

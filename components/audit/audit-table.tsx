@@ -283,6 +283,9 @@ function EntryDetail({ entry }: { entry: AuditListRow }) {
   const fields: [string, string | null, boolean][] = [
     ["Entry id", entry.id, true],
     ["Request id", entry.requestId, true],
+    ...(entry.clientRequestId
+      ? [["Client request id (unverified)", entry.clientRequestId, true] as [string, string, boolean]]
+      : []),
     ["IP address", entry.ip, true],
     ["User agent", entry.userAgent, false],
     ["Chain", `${entry.chainKey} #${entry.chainSeq}`, true],

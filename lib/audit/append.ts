@@ -25,7 +25,7 @@ export interface AppendOptions {
 
 export type AuditWriter = Pick<
   ServiceContext,
-  "actor" | "via" | "requestId" | "ip" | "userAgent" | "now" | "onStep"
+  "actor" | "via" | "requestId" | "clientRequestId" | "ip" | "userAgent" | "now" | "onStep"
 >;
 
 /**
@@ -78,7 +78,12 @@ export async function appendAudit(
     prevHash: head?.hash ?? null,
   };
   await step(ctx, "audit.before_insert");
-  await tx.insert(auditLog).values({ ...entry, hash: hashEntry(entry) });
+  await tx.insert(auditLog).values({
+    ...entry,
+    // Kept beside the hashed content, not in it (see hashEntry).
+    clientRequestId: storable(ctx.clientRequestId),
+    hash: hashEntry(entry),
+  });
   return entry.id;
 }
 

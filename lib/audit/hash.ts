@@ -23,7 +23,14 @@ export interface HashableEntry {
   prevHash: string | null;
 }
 
-/** SHA-256 over the RFC 8785 canonical JSON of the entry, which includes its predecessor's hash. */
+/**
+ * SHA-256 over the RFC 8785 canonical JSON of the entry, which includes its predecessor's hash.
+ *
+ * The entry's `clientRequestId` (audit_log.client_request_id) is deliberately not hashed: it
+ * is whatever the client chose to send, evidence of nothing, and kept only to help match a
+ * caller's logs. Leaving it out keeps every existing chain verifiable and keeps the CSV export
+ * (which has no column for it) verifiable on its own; the request id we generate is hashed.
+ */
 export function hashEntry(entry: HashableEntry): string {
   const content = canonicalize({
     id: entry.id,

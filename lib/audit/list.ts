@@ -42,6 +42,8 @@ export interface AuditListRow {
   after: unknown;
   reason: string | null;
   requestId: string | null;
+  /** The client's own X-Request-Id, never trusted as ours (lib/auth/request.ts). */
+  clientRequestId?: string | null;
   ip: string | null;
   userAgent: string | null;
   chainKey: string;

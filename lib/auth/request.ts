@@ -1,32 +1,41 @@
 import { randomUUID } from "node:crypto";
+import { proxyTrustFromEnv, resolveClientAddress } from "@/lib/http/client-address";
+import { peerAddress } from "@/lib/http/peer";
+import { fixedRequestId } from "@/lib/http/request-id";
 
 export interface RequestMeta {
+  /** Ours, always freshly generated: a client must not choose what the audit log calls its request. */
   requestId: string;
+  /** What the client sent as `X-Request-Id` (trimmed, printable, at most 100 characters), kept apart. */
+  clientRequestId: string | null;
   ip: string | null;
   userAgent: string | null;
 }
 
 /**
- * The client address: the right-most `X-Forwarded-For` entry after skipping
- * `TRUSTED_PROXY_HOPS` trusted proxies. Next.js fills the header with the socket address
- * when the client sent none; behind one proxy that appends (nginx's
- * `$proxy_add_x_forwarded_for`) the right-most entry is what that proxy saw.
+ * The client address. The socket's peer (recorded by the custom server, lib/http/server.ts)
+ * unless that peer is a trusted proxy (`TRUSTED_PROXIES`), in which case `X-Forwarded-For`
+ * is followed right to left for at most `TRUSTED_PROXY_HOPS` hops, stopping at the first
+ * untrusted one. Null when the app runs without the custom server (`next dev`, plain
+ * `next start`): then no one can say where the request came from, and a header the client
+ * wrote is no answer.
  */
 export function clientAddress(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for");
-  if (!forwarded) return headers.get("x-real-ip");
-  const hops = forwarded
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const skip = Math.max(Number.parseInt(process.env.TRUSTED_PROXY_HOPS ?? "0", 10) || 0, 0);
-  const address = hops[Math.max(hops.length - 1 - skip, 0)] ?? null;
-  return address ? address.replace(/^::ffff:/, "").slice(0, 100) : null;
+  return resolveClientAddress(peerAddress(headers), headers.get("x-forwarded-for"), proxyTrustFromEnv());
+}
+
+/** The client's `X-Request-Id`, fit to keep: trimmed, printable ASCII only, at most 100 characters. */
+export function clientRequestIdFrom(headers: Headers): string | null {
+  const raw = headers.get("x-request-id");
+  if (!raw) return null;
+  const printable = raw.replace(/[^\x20-\x7e]/g, "").trim();
+  return printable ? printable.slice(0, 100) : null;
 }
 
 export function requestMetaFrom(headers: Headers): RequestMeta {
   return {
-    requestId: headers.get("x-request-id")?.slice(0, 100) || randomUUID(),
+    requestId: fixedRequestId() ?? randomUUID(),
+    clientRequestId: clientRequestIdFrom(headers),
     ip: clientAddress(headers),
     userAgent: headers.get("user-agent")?.slice(0, 500) ?? null,
   };
@@ -39,6 +48,6 @@ export async function currentRequestMeta(): Promise<RequestMeta> {
     return requestMetaFrom(await headers());
   } catch {
     // Outside a request (tests, scripts): nothing to record but a fresh id.
-    return { requestId: randomUUID(), ip: null, userAgent: null };
+    return { requestId: randomUUID(), clientRequestId: null, ip: null, userAgent: null };
   }
 }

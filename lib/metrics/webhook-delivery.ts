@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { PaymentProvider } from "@/db/schema/enums";
+import { clientRequestIdFrom } from "@/lib/auth/request";
+import { withRequestId } from "@/lib/http/request-id";
 import { requestLogger } from "@/lib/log";
 import { type DeliveryOutcome, observeWebhookDelivery } from "./webhooks";
 
@@ -10,8 +12,9 @@ type Provider = Exclude<PaymentProvider, "manual">;
  * `paydesk_webhook_processing_seconds{provider,outcome}` and writes one log line for it
  * (provider, event id, outcome, HTTP status, ms, request id). The receiver itself is unchanged.
  *
- * The request id is fixed here and handed on in `x-request-id`, so the receiver's audit
- * entries and this log line carry the same one even when the sender sent none.
+ * The request id is ours, fixed here and handed on in memory (withRequestId), so the
+ * receiver's audit entries and this log line carry the same one; the sender's own
+ * `X-Request-Id` is only logged beside it as `clientRequestId`.
  */
 export async function observeDelivery(
   provider: Provider,
@@ -19,14 +22,15 @@ export async function observeDelivery(
   receive: (req: Request) => Promise<Response>,
   eventIdOf: (body: string) => string | null,
 ): Promise<Response> {
-  const requestId = req.headers.get("x-request-id")?.slice(0, 100) || randomUUID();
-  const tap = tapBody(req, requestId);
-  const log = requestLogger(requestId, { provider });
+  const requestId = randomUUID();
+  const clientRequestId = clientRequestIdFrom(req.headers);
+  const tap = tapBody(req);
+  const log = requestLogger(requestId, { provider, ...(clientRequestId ? { clientRequestId } : {}) });
   const started = performance.now();
 
   let response: Response;
   try {
-    response = await receive(tap.request);
+    response = await withRequestId(requestId, () => receive(tap.request));
   } catch (err) {
     const seconds = (performance.now() - started) / 1000;
     observeWebhookDelivery(provider, "error", seconds);
@@ -74,15 +78,14 @@ const LEVEL: Record<DeliveryOutcome, "info" | "warn" | "error"> = {
 };
 
 /**
- * The request as the receiver gets it: the same headers plus `x-request-id`, and the same body
+ * The request as the receiver gets it: the same headers, and the same body
  * seen through a pass-through stream that keeps a copy of what the receiver reads (no more: its
  * own size limit still applies), so the event can be named in the log without reading the body
  * twice. Not `req.clone()`: cancelling one branch of a tee waits for the other branch, so a
  * receiver that stops reading an oversized body would hang.
  */
-function tapBody(req: Request, requestId: string): { request: Request; text: () => string } {
+function tapBody(req: Request): { request: Request; text: () => string } {
   const headers = new Headers(req.headers);
-  headers.set("x-request-id", requestId);
   if (!req.body) return { request: new Request(req, { headers }), text: () => "" };
   const source = req.body.getReader();
   const seen: Uint8Array[] = [];

@@ -242,6 +242,8 @@ describe("API keys", () => {
     const answer = await call(customerEmail, { ...bearer(created.key), "x-request-id": "req-500-test" });
     expect(answer.status).toBe(500);
     expect(answer.res.headers.get("content-type")).toBe("application/problem+json");
-    expect(answer.body.detail).toContain("req-500-test");
+    // The reference is our own request id, never the one the caller chose.
+    expect(answer.body.detail).toMatch(/Reference: [0-9a-f-]{36}\./);
+    expect(answer.body.detail).not.toContain("req-500-test");
   });
 });

@@ -24,6 +24,7 @@ import { runAuditExport } from "@/lib/cli/audit-export";
 import { describeError, exitCodeFor } from "@/lib/cli/run-main";
 import type { Actor, ServiceContext } from "@/lib/context";
 import { isServiceError } from "@/lib/errors";
+import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 import { captureLogs } from "@/lib/log/capture";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
@@ -255,7 +256,7 @@ describe("audit CSV export", () => {
         const response = await GET(
           request("?action=payment.create&from=not-a-date", {
             "user-agent": "Route test",
-            "x-forwarded-for": "198.51.100.4",
+            [PEER_HEADER]: peerHeaderValue("198.51.100.4"),
           }),
         );
         expect(response.status).toBe(200);
@@ -541,7 +542,8 @@ describe("audit export streaming", () => {
       expect(failed).toEqual([
         expect.objectContaining({
           level: "error",
-          requestId: "req-export",
+          // Ours, not the client's X-Request-Id (lib/auth/request.ts).
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
           exportId: expect.stringMatching(/^[0-9a-f-]{36}$/),
           rows: expect.any(Number),
           err: expect.objectContaining({ message: expect.any(String) }),

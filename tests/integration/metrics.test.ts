@@ -17,6 +17,7 @@ import {
 } from "@/db/schema";
 import { signInWithPassword } from "@/lib/auth/sign-in";
 import type { ServiceContext } from "@/lib/context";
+import { fixedRequestId } from "@/lib/http/request-id";
 import { captureLogs } from "@/lib/log/capture";
 import { metricsAccess } from "@/lib/metrics/access";
 import { observeDelivery } from "@/lib/metrics/webhook-delivery";
@@ -395,7 +396,13 @@ describe("GET /api/metrics", () => {
         expect(new Set(applied.map((a) => a.requestId))).toEqual(new Set([processed!.requestId]));
         const refusals = audited.filter((a) => a.action === "webhook.rejected");
         expect(refusals.map((a) => a.requestId)).toEqual([rejected!.requestId]);
-        expect(duplicate).toMatchObject({ requestId: "req-again", eventId: event.id, outcome: "duplicate" });
+        // The sender's X-Request-Id is logged beside ours, never as ours.
+        expect(duplicate).toMatchObject({
+          clientRequestId: "req-again",
+          eventId: event.id,
+          outcome: "duplicate",
+        });
+        expect(duplicate!.requestId).not.toBe("req-again");
         expect(rejected).toMatchObject({ level: "warn", outcome: "rejected", status: 400, eventId: null });
         expect(rejected!.detail).toMatch(/Stripe-Signature/);
         // Every line written during a delivery carries a request id.
@@ -422,7 +429,6 @@ describe("GET /api/metrics", () => {
             method: "POST",
             headers: {
               "content-type": "application/json",
-              "x-forwarded-for": "203.0.113.9",
               "x-request-id": "yk-1",
             },
             body: JSON.stringify({ type: "notification", event: "payment.succeeded", object: { id: "x" } }),
@@ -433,7 +439,7 @@ describe("GET /api/metrics", () => {
         expect(logs.lines().filter((l) => l.msg === "webhook delivery")).toEqual([
           expect.objectContaining({
             provider: "yookassa",
-            requestId: "yk-1",
+            clientRequestId: "yk-1",
             outcome: "rejected",
             status: 403,
           }),
@@ -460,7 +466,7 @@ describe("GET /api/metrics", () => {
         "stripe",
         new Request("http://localhost/api/webhooks/stripe", init),
         async (req) => {
-          expect(req.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+          expect(fixedRequestId()).toMatch(/^[0-9a-f-]{36}$/);
           const reader = req.body!.getReader();
           await reader.read();
           await reader.read();

@@ -15,6 +15,7 @@ import {
 } from "@/db/schema";
 import type { ServiceContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
+import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 import { captureLogs } from "@/lib/log/capture";
 import { syncPayment } from "@/lib/payments/sync";
 import { resetBreakers } from "@/lib/providers/breaker";
@@ -729,7 +730,7 @@ async function postYooKassa(body: Json): Promise<Posted> {
   const res = await yookassaPOST(
     new Request("http://localhost/api/webhooks/yookassa", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-forwarded-for": ALLOWED_IP },
+      headers: { "content-type": "application/json", [PEER_HEADER]: peerHeaderValue(ALLOWED_IP) },
       body: JSON.stringify(body),
     }),
   );

@@ -15,6 +15,7 @@ import {
 } from "@/db/schema";
 import type { ServiceContext } from "@/lib/context";
 import { isServiceError, type ServiceError } from "@/lib/errors";
+import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 import { refundPayment } from "@/lib/payments/refund";
 import { syncPayment } from "@/lib/payments/sync";
 import { resetBreakers } from "@/lib/providers/breaker";
@@ -361,7 +362,7 @@ describe("YooKassa: the refund is made but its answer is lost", () => {
     const res = await yookassaPOST(
       new Request("http://localhost/api/webhooks/yookassa", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-for": "185.71.76.10" },
+        headers: { "content-type": "application/json", [PEER_HEADER]: peerHeaderValue("185.71.76.10") },
         body: JSON.stringify({ type: "notification", event: "payment.succeeded", object: { id: api.id } }),
       }),
     );
@@ -390,7 +391,7 @@ describe("YooKassa: the refund is made but its answer is lost", () => {
     const res = await yookassaPOST(
       new Request("http://localhost/api/webhooks/yookassa", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-forwarded-for": "185.71.76.10" },
+        headers: { "content-type": "application/json", [PEER_HEADER]: peerHeaderValue("185.71.76.10") },
         body: JSON.stringify({ type: "notification", event: "refund.succeeded", object: { id: made!.id } }),
       }),
     );

@@ -777,7 +777,8 @@ describe("POST /api/webhooks/stripe", () => {
         expect.objectContaining({
           msg: "webhook: event could not be stored",
           provider: "stripe",
-          requestId: "req-db-down",
+          // Ours, not the sender's X-Request-Id (lib/auth/request.ts).
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
           err: expect.objectContaining({ type: "WebhookUnavailableError" }),
         }),
       ]);

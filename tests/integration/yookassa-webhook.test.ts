@@ -21,6 +21,7 @@ import {
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { ServiceContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
+import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 import { applyStoredEvent } from "@/lib/webhooks/apply";
 import { REJECTIONS_AUDITED_PER_ADDRESS, resetRejectionBudgets } from "@/lib/webhooks/rejections";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
@@ -155,6 +156,7 @@ const ENV_KEYS = [
   "YOOKASSA_ALLOWED_IPS",
   "YOOKASSA_WEBHOOK_SECRET",
   "TRUSTED_PROXY_HOPS",
+  "TRUSTED_PROXIES",
 ] as const;
 const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 const globalForDb = globalThis as unknown as { __paydeskDb?: Promise<DatabaseHandle> };
@@ -182,6 +184,7 @@ beforeEach(async () => {
     YOOKASSA_ALLOWED_IPS: undefined,
     YOOKASSA_WEBHOOK_SECRET: undefined,
     TRUSTED_PROXY_HOPS: "0",
+    TRUSTED_PROXIES: undefined,
   });
   api.payments.clear();
   api.refunds.clear();
@@ -207,16 +210,18 @@ interface Sent {
 }
 
 /**
- * A delivery as the route sees it: Next.js puts the socket address in X-Forwarded-For when
- * the client sent none, so `forwardedFor` is what reached the server.
+ * A delivery as the route sees it behind the custom server (lib/http/server.ts): `forwardedFor`
+ * is the connection's own address, which the server records in its peer header; `proxied`
+ * adds an X-Forwarded-For the sender or a proxy wrote.
  */
 async function send(
   body: unknown,
-  o: { forwardedFor?: string | null; headers?: Record<string, string> } = {},
+  o: { forwardedFor?: string | null; proxied?: string; headers?: Record<string, string> } = {},
 ): Promise<Sent> {
   const headers = new Headers({ "content-type": "application/json", ...o.headers });
   const forwardedFor = o.forwardedFor === undefined ? ALLOWED_IP : o.forwardedFor;
-  if (forwardedFor !== null) headers.set("x-forwarded-for", forwardedFor);
+  if (forwardedFor !== null) headers.set(PEER_HEADER, peerHeaderValue(forwardedFor));
+  if (o.proxied !== undefined) headers.set("x-forwarded-for", o.proxied);
   const res = await POST(
     new Request("http://localhost/api/webhooks/yookassa", {
       method: "POST",
@@ -353,20 +358,25 @@ describe("who may deliver", () => {
     expect((await send(notify("payment.canceled", id), { forwardedFor: ALLOWED_IP })).status).toBe(403);
   });
 
-  it("trusts X-Forwarded-For only as far as TRUSTED_PROXY_HOPS says", async () => {
+  it("trusts X-Forwarded-For only from TRUSTED_PROXIES, for TRUSTED_PROXY_HOPS hops", async () => {
     const id = paymentAt("succeeded");
-    // One proxy appends the address it saw; what the client wrote before it proves nothing.
-    setEnv({ TRUSTED_PROXY_HOPS: "0" });
+    // No trusted proxy: whatever the sender wrote proves nothing.
+    setEnv({ TRUSTED_PROXIES: undefined, TRUSTED_PROXY_HOPS: "0" });
     const spoofed = await send(notify("payment.succeeded", id), {
-      forwardedFor: `${ALLOWED_IP}, 203.0.113.9`,
+      forwardedFor: "203.0.113.9",
+      proxied: ALLOWED_IP,
     });
     expect(spoofed.status).toBe(403);
     // Two trusted proxies (a CDN, then nginx): the entry the first one appended counts.
-    setEnv({ TRUSTED_PROXY_HOPS: "1" });
-    const viaCdn = await send(notify("payment.succeeded", id), { forwardedFor: `${ALLOWED_IP}, 10.0.0.2` });
+    setEnv({ TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8", TRUSTED_PROXY_HOPS: "2" });
+    const viaCdn = await send(notify("payment.succeeded", id), {
+      forwardedFor: "127.0.0.1",
+      proxied: `203.0.113.9, ${ALLOWED_IP}, 10.0.0.2`,
+    });
     expect(viaCdn.status).toBe(200);
     const claimed = await send(notify("payment.canceled", id), {
-      forwardedFor: `${ALLOWED_IP}, 203.0.113.9, 10.0.0.2`,
+      forwardedFor: "127.0.0.1",
+      proxied: `${ALLOWED_IP}, 203.0.113.9, 10.0.0.2`,
     });
     expect(claimed.status).toBe(403);
   });

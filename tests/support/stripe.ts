@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import Stripe from "stripe";
+import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 
 /** Stripe's own example objects (tests/fixtures/README.md, copied from ../shared/fixtures). */
 const FIXTURES = path.resolve(import.meta.dirname, "../fixtures/stripe");
@@ -110,7 +111,7 @@ export function webhookRequest(
   const headers = new Headers({
     "content-type": "application/json; charset=utf-8",
     "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-    "x-forwarded-for": options.ip ?? "203.0.113.10",
+    [PEER_HEADER]: peerHeaderValue(options.ip ?? "203.0.113.10"),
   });
   const sig = options.signature === undefined ? signature(payload, options) : options.signature;
   if (sig !== null) headers.set("stripe-signature", sig);

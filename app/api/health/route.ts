@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { getDatabase } from "@/db/runtime";
 import { userDeletedConsumerStatus } from "@/lib/accounts/consumer";
 import { relayStatus } from "@/lib/events/relay";
+import { databaseFailure } from "@/lib/health/failure";
 import { componentLogger } from "@/lib/log";
 import { outboundBacklog, outboundStatus } from "@/lib/outbound/loop";
 import { relayOverview } from "@/lib/overview/relay-status";
@@ -59,14 +60,7 @@ export async function GET() {
     );
   } catch (err) {
     componentLogger("health").error({ err }, "health check failed");
-    return Response.json(
-      {
-        type: "about:blank",
-        title: "Database unavailable",
-        status: 503,
-        detail: (err as Error).message.split("\n")[0],
-      },
-      { status: 503, headers: { "content-type": "application/problem+json", "cache-control": "no-store" } },
-    );
+    // The error's text only for signed-in admins (lib/health/failure.ts).
+    return databaseFailure(err);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The e2e web server: the production build (`next start`) on a fresh embedded database.
+ * The e2e web server: the production build, served by Paydesk's own server (what `npm start`
+ * runs: lib/http/start.ts, which knows each connection's address), on a fresh embedded database.
  * Every run starts from an empty data directory, which the app migrates and seeds with
  * the demo data (3 staff, 50 customers, 300 payments). Builds first when there is no build.
  *
@@ -22,6 +23,7 @@ import { startStripeControlServer } from "./stripe-control-server";
 const root = path.resolve(import.meta.dirname, "../../..");
 const dataDir = path.join(root, ".e2e-data");
 const nextBin = path.join(root, "node_modules/next/dist/bin/next");
+const tsxBin = path.join(root, "node_modules/tsx/dist/cli.mjs");
 
 const stripe = await startStripeApiStandIn();
 const control = await startStripeControlServer(stripe, E2E_CONTROL_PORT);
@@ -31,6 +33,8 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATA_DIR: dataDir,
   NODE_ENV: "production",
+  // A production start seeds no demo data of its own (first-run page instead); the specs sign in as the demo staff.
+  SEED_DEMO: "1",
   // Specs deliver signed Stripe events (tests/e2e/webhooks.spec.ts).
   STRIPE_WEBHOOK_SECRET: E2E_STRIPE_WEBHOOK_SECRET,
   // Stripe's API is the stand-in: a lost answer takes 1.5 s (and the SDK's 2 retries), not 10.
@@ -56,14 +60,14 @@ if (!fs.existsSync(path.join(root, ".next/BUILD_ID"))) {
   }
 }
 
-console.log(`e2e: next start on 127.0.0.1:${E2E_PORT}, DATA_DIR=${path.relative(root, dataDir)}`);
-const server: ChildProcess = spawn(
-  process.execPath,
-  [nextBin, "start", "-p", String(E2E_PORT), "-H", "127.0.0.1"],
-  { cwd: root, env, stdio: "inherit" },
-);
+console.log(`e2e: Paydesk's server on 127.0.0.1:${E2E_PORT}, DATA_DIR=${path.relative(root, dataDir)}`);
+const server: ChildProcess = spawn(process.execPath, [tsxBin, "lib/http/start.ts"], {
+  cwd: root,
+  env: { ...env, PORT: String(E2E_PORT), HOSTNAME: "127.0.0.1" },
+  stdio: "inherit",
+});
 
-// Playwright stops the web server with a signal; pass it on so next-server closes the
+// Playwright stops the web server with a signal; pass it on so the server closes the
 // embedded database cleanly, and never leave it running behind us.
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
