@@ -1,4 +1,5 @@
 import path from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -26,7 +27,11 @@ export async function withStartupLock<T>(
 ): Promise<T> {
   if (handle.kind === "pglite") return fn();
   if (!handle.url) throw new Error("a PostgreSQL handle without its connection URL");
-  const lockConn = postgres(handle.url, { max: 1, onnotice: () => {} });
+  return withAdvisoryLock(handle.url, key, fn);
+}
+
+async function withAdvisoryLock<T>(url: string, key: number, fn: () => Promise<T>): Promise<T> {
+  const lockConn = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await lockConn`select pg_advisory_lock(${key})`;
     try {
@@ -39,22 +44,68 @@ export async function withStartupLock<T>(
   }
 }
 
+/** The owner's connection for migrating, when the app itself runs as a less privileged role. */
+export function migrationDatabaseUrl(): string | undefined {
+  return process.env.MIGRATION_DATABASE_URL || undefined;
+}
+
+export interface MigrateOptions {
+  /**
+   * PostgreSQL URL to migrate through (the migration role, which owns the tables), when it is
+   * not the handle's own: `MIGRATION_DATABASE_URL`. Same database, another role.
+   */
+  url?: string;
+}
+
+const PERMISSION_DENIED = "42501";
+
+/**
+ * Whether every migration in the folder is applied, read the way drizzle's migrator decides
+ * (the newest applied `created_at` against each migration's timestamp). Unknown (false) when
+ * the bookkeeping table is missing or unreadable: the migrator then runs and says why.
+ */
+async function upToDate(conn: postgres.Sql, folder: string): Promise<boolean> {
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
+  try {
+    const [last] = await conn<{ created_at: string | null }[]>`
+      select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`;
+    if (!last) return migrations.length === 0;
+    return migrations.every((m) => Number(last.created_at) >= m.folderMillis);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Applies pending migrations. On PostgreSQL concurrent starters serialise on an advisory
- * lock: the second waits, then finds nothing to do.
+ * lock: the second waits, then finds nothing to do. When nothing is pending nothing is run
+ * at all, so an app role that owns no table (db/roles.ts) starts without migrating.
  */
-export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+export async function migrateDatabase(handle: DatabaseHandle, options: MigrateOptions = {}): Promise<void> {
   const folder = migrationsFolder();
   if (handle.kind === "pglite") {
     if (!handle.pglite) throw new Error("embedded database handle without PGlite");
     await migratePglite(drizzlePglite(handle.pglite), { migrationsFolder: folder });
     return;
   }
-  await withStartupLock(handle, MIGRATION_LOCK_KEY, async () => {
+  const url = options.url || handle.url;
+  if (!url) throw new Error("a PostgreSQL handle without its connection URL");
+  await withAdvisoryLock(url, MIGRATION_LOCK_KEY, async () => {
     // The migrator runs its statements in one transaction on a single-connection client.
-    const conn = postgres(handle.url!, { max: 1, onnotice: () => {} });
+    const conn = postgres(url, { max: 1, onnotice: () => {} });
     try {
+      if (await upToDate(conn, folder)) return;
       await migratePostgres(drizzlePostgres(conn), { migrationsFolder: folder });
+    } catch (err) {
+      // drizzle wraps the driver's error ("Failed query: …") with it as the cause.
+      const e = err as { code?: string; cause?: { code?: string; message?: string } };
+      if (e.code === PERMISSION_DENIED || e.cause?.code === PERMISSION_DENIED) {
+        throw new Error(
+          `cannot migrate: this database role does not own the tables (${e.cause?.message ?? (err as Error).message}). ` +
+            "Run `npm run db:migrate` as the migration role (MIGRATION_DATABASE_URL) first, or set MIGRATION_DATABASE_URL for the app",
+        );
+      }
+      throw err;
     } finally {
       await conn.end({ timeout: 5 });
     }

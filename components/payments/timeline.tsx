@@ -50,10 +50,17 @@ export function PaymentTimeline({ entries }: { entries: TimelineEntry[] }) {
             <time className="text-xs text-muted-foreground" dateTime={fmt.iso(entry.at)}>
               {fmt.dateTime(entry.at)}
             </time>
-            <span className="text-xs text-muted-foreground">
-              by {entry.actorLabel}
-              {entry.actorRole ? ` (${entry.actorRole})` : ""} via {entry.via}
-            </span>
+            {entry.withheld ? (
+              <span className="text-xs text-muted-foreground" data-testid="timeline-withheld">
+                by another staff member or the system (details are in the audit log, for roles that may read
+                it)
+              </span>
+            ) : (
+              <span className="text-xs text-muted-foreground">
+                by {entry.actorLabel}
+                {entry.actorRole ? ` (${entry.actorRole})` : ""} via {entry.via}
+              </span>
+            )}
           </div>
           {entry.webhook ? (
             <p className="mt-1 flex flex-wrap items-center gap-2" data-testid="timeline-webhook">

@@ -1,6 +1,7 @@
 import { asc, sql } from "drizzle-orm";
 import type { Queryable } from "@/db/client";
 import { type AuditRow, auditLog } from "@/db/schema";
+import { type CheckpointVerifyResult, verifyCheckpoints } from "./checkpoint";
 import { hashEntry } from "./hash";
 
 export interface BrokenLink {
@@ -17,11 +18,20 @@ export interface VerifyResult {
   chains: number;
   /** The earliest broken entry, by time, across all chains. */
   firstBroken: BrokenLink | null;
+  /**
+   * The signed checkpoints (checkpoint.ts): a bad signature, or a chain that no longer reaches
+   * a head a checkpoint signed (its newest entry deleted, or the chain rewritten), fails `ok`.
+   */
+  checkpoints: CheckpointVerifyResult;
 }
 
 const BATCH = 5000;
 
-/** Recomputes every hash and checks every link; reads in keyset batches so memory stays flat. */
+/**
+ * Recomputes every hash and checks every link, reading in keyset batches so memory stays flat;
+ * then checks the chains against the signed checkpoints, which catch what links cannot: a
+ * deleted newest entry, a chain rewritten and re-hashed.
+ */
 export async function verifyAuditChain(db: Queryable): Promise<VerifyResult> {
   let checked = 0;
   let chains = 0;
@@ -80,5 +90,12 @@ export async function verifyAuditChain(db: Queryable): Promise<VerifyResult> {
     }
     if (rows.length < BATCH) break;
   }
-  return { ok: firstBroken === null, checked, chains, firstBroken };
+  const checkpoints = await verifyCheckpoints(db);
+  return {
+    ok: firstBroken === null && checkpoints.problems.length === 0,
+    checked,
+    chains,
+    firstBroken,
+    checkpoints,
+  };
 }

@@ -3,6 +3,7 @@ import type { Queryable } from "@/db/client";
 import { type AuditRow, auditLog, subscriptionGrants, webhookEvents } from "@/db/schema";
 import type { WebhookOutcome } from "@/db/schema/enums";
 import { diffJson, type JsonChange } from "../audit/diff";
+import { type AuditViewer, auditScope } from "../audit/list";
 import { ServiceError } from "../errors";
 import { isUuid } from "../validation/common";
 
@@ -21,6 +22,11 @@ export interface TimelineEntry {
   before: unknown;
   after: unknown;
   changes: JsonChange[];
+  /**
+   * Someone else's entry that the viewer may not read (support reads only its own audit
+   * entries): only what happened and when is shown; actor, reason and before/after are withheld.
+   */
+  withheld?: boolean;
   /** Set on the entries for provider webhook events about this payment (action `webhook.event`). */
   webhook?: {
     id: string;
@@ -68,7 +74,16 @@ function causeOf(sub: AuditRow, paymentEntries: readonly AuditRow[]): AuditRow |
  * and the subscription entries its transactions wrote (extension on success, revocation
  * on a full refund, a revoking partial refund or a voided trial).
  */
-export async function getPaymentTimeline(db: Queryable, paymentId: string): Promise<TimelineEntry[]> {
+export async function getPaymentTimeline(
+  db: Queryable,
+  paymentId: string,
+  /**
+   * Who reads it: with `audit.view_own` only (support) the entries of others keep their action
+   * and time but not who, why or what changed, the audit page's rule (lib/audit/list.ts).
+   * Omitted by trusted callers only (tests, the CLI): everything is shown.
+   */
+  viewer?: AuditViewer,
+): Promise<TimelineEntry[]> {
   if (!isUuid(paymentId)) throw ServiceError.notFound(`No payment with id ${paymentId}`);
   const id = paymentId.toLowerCase();
 
@@ -120,7 +135,34 @@ export async function getPaymentTimeline(db: Queryable, paymentId: string): Prom
       a.chainSeq - b.chainSeq,
   );
 
-  const entries: TimelineEntry[] = ordered.map((r) => ({
+  const scope = viewer ? auditScope(viewer) : "all";
+  const readable = (r: AuditRow) =>
+    scope === "all" || (scope === "own" && r.actorType === "staff" && r.actorId === viewer?.id.toLowerCase());
+  const entries: TimelineEntry[] = ordered.map((r) => (readable(r) ? entryOf(r) : withheldEntryOf(r)));
+  return withWebhookEvents(db, id, entries, paymentEntries);
+}
+
+/** A neutral fact: this happened to the payment at this time, nothing about who or why. */
+function withheldEntryOf(r: AuditRow): TimelineEntry {
+  return {
+    id: r.id,
+    at: r.occurredAt,
+    action: r.action,
+    entityType: r.entityType,
+    entityId: r.entityId,
+    actorLabel: "someone else",
+    actorRole: null,
+    via: "",
+    reason: null,
+    before: null,
+    after: null,
+    changes: [],
+    withheld: true,
+  };
+}
+
+function entryOf(r: AuditRow): TimelineEntry {
+  return {
     id: r.id,
     at: r.occurredAt,
     action: r.action,
@@ -133,8 +175,7 @@ export async function getPaymentTimeline(db: Queryable, paymentId: string): Prom
     before: r.before,
     after: r.after,
     changes: diffJson(r.before, r.after),
-  }));
-  return withWebhookEvents(db, id, entries, paymentEntries);
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { appendAudit } from "@/lib/audit/append";
 import { type ServiceContext, systemContext } from "@/lib/context";
 import { ServiceError } from "@/lib/errors";
 import { changePaymentStatus } from "@/lib/payments/change-status";
@@ -7,7 +8,7 @@ import { refundPayment } from "@/lib/payments/refund";
 import { getPaymentTimeline } from "@/lib/payments/timeline";
 import { updatePayment } from "@/lib/payments/update";
 import { freshDatabase, type TestDatabase } from "../support/db";
-import { baseline, type Clock, clockAt } from "../support/fixtures";
+import { baseline, type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
 
 describe("payment timeline", () => {
   let t: TestDatabase;
@@ -230,5 +231,70 @@ describe("payment timeline", () => {
   it("accepts the id in upper case", async () => {
     const { payment } = await pay("succeeded");
     expect(await getPaymentTimeline(t.db, payment.id.toUpperCase())).toHaveLength(2);
+  });
+
+  // Issue 12, defect 7: support may read only its own audit entries (audit.view_own), on the
+  // payment timeline as on the audit page: others' entries are facts without who, why or what.
+  it("shows support only its own entries' details; everyone else's keep just the action and time", async () => {
+    const { payment } = await pay("pending");
+    await changePaymentStatus(ctx, {
+      paymentId: payment.id,
+      status: "succeeded",
+      reason: "seen on statement",
+    });
+    const agent = await insertStaff(t.db, "support", "agent@paydesk.test");
+    const agentCtx = ctxFor(
+      t.db,
+      { type: "staff", id: agent.id, email: agent.email, name: agent.name, role: "support" },
+      {
+        now: clock.now,
+      },
+    );
+    // An entry of the agent's own about this payment (appendAudit is the audit table's only writer).
+    await t.db.transaction((tx) =>
+      appendAudit(tx, agentCtx, {
+        action: "payment.review_decided",
+        entityType: "payment",
+        entityId: payment.id,
+        before: { note: null },
+        after: { note: "called the customer" },
+        reason: "customer confirmed the transfer",
+      }),
+    );
+
+    const asSupport = await getPaymentTimeline(t.db, payment.id, { id: agent.id, role: "support" });
+    expect(asSupport.map((e) => e.action)).toEqual([
+      "payment.create",
+      "payment.status_change",
+      "subscription.extend",
+      "payment.review_decided",
+    ]);
+    for (const e of asSupport.slice(0, 3)) {
+      expect(e).toMatchObject({
+        withheld: true,
+        actorRole: null,
+        reason: null,
+        before: null,
+        after: null,
+        changes: [],
+      });
+      expect(JSON.stringify(e)).not.toContain("admin@paydesk.test");
+      expect(JSON.stringify(e)).not.toContain("seen on statement");
+    }
+    const own = asSupport[3]!;
+    expect(own.withheld).toBeUndefined();
+    expect(own).toMatchObject({
+      actorLabel: "agent@paydesk.test",
+      reason: "customer confirmed the transfer",
+    });
+    expect(own.changes).toEqual([{ path: "note", before: null, after: "called the customer" }]);
+
+    // Admins and auditors read every entry in full; so do trusted callers that name no viewer.
+    for (const role of ["admin", "auditor"] as const) {
+      const full = await getPaymentTimeline(t.db, payment.id, { id: agent.id, role });
+      expect(full.filter((e) => e.withheld)).toEqual([]);
+      expect(full[1]).toMatchObject({ actorLabel: "admin@paydesk.test", reason: "seen on statement" });
+    }
+    expect((await getPaymentTimeline(t.db, payment.id)).filter((e) => e.withheld)).toEqual([]);
   });
 });

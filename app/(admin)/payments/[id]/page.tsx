@@ -47,7 +47,8 @@ export default async function PaymentPage({
   }
   const { payment, customer, plan } = detail;
   const [timeline, subs] = await Promise.all([
-    getPaymentTimeline(db, payment.id),
+    // Support reads only its own audit entries: others' show without actor, reason or changes.
+    getPaymentTimeline(db, payment.id, actor),
     plan ? getCustomerSubscriptions(db, customer.id) : Promise.resolve(null),
   ]);
   const subscription = plan ? (subs?.subscriptions.find((s) => s.plan.code === plan.code) ?? null) : null;

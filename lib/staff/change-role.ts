@@ -1,0 +1,99 @@
+import { and, asc, eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Tx } from "@/db/client";
+import { type StaffUser, staffUsers } from "@/db/schema";
+import { staffRoles } from "@/db/schema/enums";
+import { appendAudit } from "../audit/append";
+import { assertCan, nowOf, type ServiceContext, step } from "../context";
+import { ServiceError } from "../errors";
+import { reason } from "../validation/common";
+import { parseInput } from "../validation/parse";
+import { staffId } from "../validation/staff";
+
+export const changeStaffRoleInput = z.object({
+  staffId,
+  role: z.enum(staffRoles, { error: `Role must be one of: ${staffRoles.join(", ")}` }),
+  reason,
+});
+export type ChangeStaffRoleInput = z.input<typeof changeStaffRoleInput>;
+
+export interface ChangeStaffRoleResult {
+  id: string;
+  email: string;
+  role: StaffUser["role"];
+  /** False when the account already had the role: nothing was written, no session ended. */
+  changed: boolean;
+}
+
+async function lockStaff(tx: Tx, id: string): Promise<StaffUser> {
+  const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, id)).for("update");
+  if (!user) throw ServiceError.notFound(`No staff account with id ${id}`);
+  return user;
+}
+
+/**
+ * Gives a staff member another role (admins only). Refuses to leave the system without an
+ * enabled admin, audits the change with its reason, and ends every session of that person:
+ * a session carries its role, so one issued under the old role must not outlive it.
+ */
+export async function changeStaffRole(
+  ctx: ServiceContext,
+  raw: ChangeStaffRoleInput,
+): Promise<ChangeStaffRoleResult> {
+  assertCan(ctx, "staff.change_role");
+  const input = parseInput(changeStaffRoleInput, raw);
+  const id = input.staffId.toLowerCase();
+  const now = nowOf(ctx);
+
+  return ctx.db.transaction(async (tx) => {
+    // The enabled admins first, in id order, then the target: the lock order of every staff
+    // change (manage.ts), so two admins demoting each other at once serialise instead of both
+    // seeing two admins (or deadlocking); the second then sees the first's commit.
+    const enabledAdmins = await tx
+      .select({ id: staffUsers.id })
+      .from(staffUsers)
+      .where(and(eq(staffUsers.role, "admin"), eq(staffUsers.disabled, false)))
+      .orderBy(asc(staffUsers.id))
+      .for("update");
+    // An admin demoted or disabled while this request waited no longer acts.
+    const actor = ctx.actor;
+    if (actor.type === "staff" && !enabledAdmins.some((a) => a.id === actor.id)) {
+      throw new ServiceError("forbidden", `${actor.email} is no longer an enabled admin`);
+    }
+    const before = await lockStaff(tx, id);
+    if (before.role === input.role) {
+      return { id: before.id, email: before.email, role: before.role, changed: false };
+    }
+    if (before.role === "admin" && !before.disabled && enabledAdmins.every((a) => a.id === before.id)) {
+      throw new ServiceError(
+        "conflict",
+        `${before.email} is the last enabled admin: make another staff member an admin first`,
+      );
+    }
+
+    const [user] = await tx
+      .update(staffUsers)
+      // Every session ends, including any the person kept when they last changed their password.
+      .set({ role: input.role, sessionsValidAfter: now, keptSessionId: null, updatedAt: now })
+      .where(eq(staffUsers.id, before.id))
+      .returning();
+    if (!user) throw new Error("staff update lost");
+    await step(ctx, "staff.written");
+
+    await appendAudit(
+      tx,
+      ctx,
+      {
+        action: "staff.role_change",
+        entityType: "staff",
+        entityId: user.id,
+        before: { role: before.role },
+        after: { role: user.role },
+        reason: input.reason,
+      },
+      { entityLocked: true },
+    );
+    await step(ctx, "staff.done");
+    return { id: user.id, email: user.email, role: user.role, changed: true };
+  });
+}
