@@ -3,8 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { componentLogger } from "@/lib/log";
 import { seedDatabase } from "@/lib/seed/seed";
+import { needsFirstAdmin } from "@/lib/staff/first-admin";
 import { type DatabaseHandle, openDatabase } from "./client";
-import { migrateDatabase } from "./migrate";
+import { migrateDatabase, migrationDatabaseUrl } from "./migrate";
 
 // Next bundles route handlers and instrumentation separately; a global keeps one
 // database (and one embedded-directory lock) per process.
@@ -27,11 +28,17 @@ async function start(): Promise<DatabaseHandle> {
   }
   const handle = await openDatabase();
   try {
-    await migrateDatabase(handle);
+    // As the migration role when the app runs as a less privileged one (docs/audit-log.md).
+    await migrateDatabase(handle, { url: migrationDatabaseUrl() });
     const seeded = await seedDatabase(handle);
     if (seeded.demo?.seeded) {
       const { customers, payments } = seeded.demo;
       componentLogger("database").info({ customers, payments }, "seeded demo data");
+    } else if (await needsFirstAdmin(handle.db)) {
+      // A production start never gets the demo accounts: say where the first admin comes from.
+      componentLogger("database").warn(
+        "no staff accounts yet: open /setup in a browser, or run `npm run cli -- staff create --role admin …`",
+      );
     }
     if (handle.kind === "pglite") ensureEmbeddedAuthSecret(handle.location);
   } catch (err) {

@@ -7,7 +7,7 @@ export const dynamic = "force-dynamic";
 
 export default async function AdminLayout({ children }: { children: ReactNode }) {
   const [actor, prefs] = await Promise.all([
-    requirePageActor(undefined, { passwordChangePage: true }),
+    requirePageActor(undefined, { passwordChangePage: true, twoFactorEnrolPage: true }),
     requestFormatPrefs(),
   ]);
   return (

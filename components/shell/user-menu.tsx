@@ -1,6 +1,6 @@
 "use client";
 
-import { KeyRound, LogOut, UserRound } from "lucide-react";
+import { KeyRound, LogOut, ShieldCheck, UserRound } from "lucide-react";
 import Link from "next/link";
 import { signOutAction } from "@/app/actions/sign-out";
 import { Button } from "@/components/ui/button";
@@ -35,6 +35,12 @@ export function UserMenu({ name, email, role }: { name: string; email: string; r
           <Link href="/account/password">
             <KeyRound className="size-4" aria-hidden />
             Change password
+          </Link>
+        </DropdownMenuItem>
+        <DropdownMenuItem asChild>
+          <Link href="/account/security">
+            <ShieldCheck className="size-4" aria-hidden />
+            Two-factor sign-in
           </Link>
         </DropdownMenuItem>
         <DropdownMenuItem

@@ -22,9 +22,20 @@ import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { StaffListItem } from "@/lib/staff/manage";
+import { ChangeRoleButton } from "./change-role-button";
 import { OneTimePassword } from "./one-time-password";
+import { ResetTwoFactorButton } from "./reset-two-factor-button";
 
-export function StaffTable({ staff, currentUserId }: { staff: StaffListItem[]; currentUserId: string }) {
+export function StaffTable({
+  staff,
+  currentUserId,
+  twoFactorIds = [],
+}: {
+  staff: StaffListItem[];
+  currentUserId: string;
+  /** Accounts with a second factor (an admin may reset another's). */
+  twoFactorIds?: string[];
+}) {
   const fmt = useFormat();
   const now = Date.now();
   return (
@@ -70,6 +81,10 @@ export function StaffTable({ staff, currentUserId }: { staff: StaffListItem[]; c
                 <TableCell className="text-right">
                   <div className="flex justify-end gap-1">
                     <ResetPasswordButton id={user.id} email={user.email} />
+                    <ChangeRoleButton id={user.id} email={user.email} role={user.role} />
+                    {!self && twoFactorIds.includes(user.id) ? (
+                      <ResetTwoFactorButton id={user.id} email={user.email} />
+                    ) : null}
                     {self ? null : <DisableButton id={user.id} email={user.email} disabled={user.disabled} />}
                   </div>
                 </TableCell>

@@ -25,12 +25,15 @@ export interface ActionDefinition<S extends z.ZodType, T> {
   run: (ctx: ServiceContext, input: z.output<S>, raw: z.input<S>) => Promise<T>;
   /** Only for choosing one's own password: every other action waits until that is done. */
   allowWithOneTimePassword?: boolean;
+  /** Only for enrolling one's own second factor, which a role may require before anything else. */
+  allowBeforeTwoFactorEnrolment?: boolean;
 }
 
-const MESSAGES: Partial<Record<ActionErrorCode | "mustChangePassword", string>> = {
+const MESSAGES: Partial<Record<ActionErrorCode | "mustChangePassword" | "mustEnrolTwoFactor", string>> = {
   unauthenticated: "Your session has ended. Sign in again to continue.",
   validation: "Some fields need attention.",
   mustChangePassword: "Choose your own password first: a one-time password allows nothing else.",
+  mustEnrolTwoFactor: "Set up two-factor sign-in first: your role requires it before anything else.",
 };
 
 /**
@@ -46,6 +49,9 @@ export function defineAction<S extends z.ZodType, T>(definition: ActionDefinitio
       if (!actor) return failure("unauthenticated", MESSAGES.unauthenticated!);
       if (actor.mustChangePassword && !definition.allowWithOneTimePassword) {
         return failure("forbidden", MESSAGES.mustChangePassword!);
+      }
+      if (actor.mustEnrolTwoFactor && !definition.allowBeforeTwoFactorEnrolment) {
+        return failure("forbidden", MESSAGES.mustEnrolTwoFactor!);
       }
       if (!roleCan(actor.role, definition.permission)) {
         return failure(

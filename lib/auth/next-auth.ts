@@ -48,17 +48,23 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => ({
       credentials: {
         email: { label: "Email", type: "email" },
         password: { label: "Password", type: "password" },
+        // The second step: the challenge the password step answered with, and a code.
+        challenge: { type: "hidden" },
+        code: { label: "Code", type: "text" },
+        method: { type: "hidden" },
       },
       async authorize(credentials, request) {
         // Imported here so the proxy, which only reads the session cookie, never loads the database.
-        const [{ getDatabase }, { signInWithPassword }] = await Promise.all([
+        const [{ getDatabase }, { authorizeCredentials }] = await Promise.all([
           import("@/db/runtime"),
-          import("./sign-in"),
+          import("./two-factor/authorize"),
         ]);
         const { db } = await getDatabase();
-        const result = await signInWithPassword(db, credentials, requestMetaFrom(request.headers));
-        if (!result.ok) throw new SignInRefused(result.code);
-        return result.user;
+        // The password step, or the second-factor step; an enrolled account's password alone
+        // is refused with a challenge id the form turns into the code step.
+        const outcome = await authorizeCredentials(db, credentials, requestMetaFrom(request.headers));
+        if (!outcome.ok) throw new SignInRefused(outcome.code);
+        return outcome.user;
       },
     }),
   ],

@@ -21,6 +21,12 @@ export async function authorizeRoute(permission: Permission): Promise<RouteAutho
       ),
     };
   }
+  if (actor.mustEnrolTwoFactor) {
+    return {
+      ok: false,
+      response: problem(403, "Forbidden", "Set up two-factor sign-in first: your role requires it."),
+    };
+  }
   if (!roleCan(actor.role, permission)) {
     return {
       ok: false,

@@ -3,11 +3,16 @@ import type { Db } from "@/db/client";
 import { endedSessions, staffUsers } from "@/db/schema";
 import type { Actor } from "../context";
 import { isUuid } from "../validation/common";
+import { mustEnrolTwoFactor } from "./two-factor/status";
 
 export type StaffActor = Extract<Actor, { type: "staff" }>;
 
 /** The signed-in staff member, and whether they still hold a one-time password. */
-export type SessionActor = StaffActor & { mustChangePassword: boolean };
+export type SessionActor = StaffActor & {
+  mustChangePassword: boolean;
+  /** The role requires a second factor and the account has none: it may only enrol. */
+  mustEnrolTwoFactor?: boolean;
+};
 
 /**
  * The staff member a session belongs to, read fresh from the database: a disabled or
@@ -30,13 +35,18 @@ export async function actorForSession(
       disabled: staffUsers.disabled,
       mustChangePassword: staffUsers.mustChangePassword,
       sessionsValidAfter: staffUsers.sessionsValidAfter,
+      keptSessionId: staffUsers.keptSessionId,
     })
     .from(staffUsers)
     .where(eq(staffUsers.id, userId));
   if (!user || user.disabled) return null;
   // Disabled or password reset since this session began, or this session signed out: the
   // cookie is void even if someone kept a copy.
-  if (session && user.sessionsValidAfter && session.signedInAt < user.sessionsValidAfter.getTime()) {
+  // The one exception: the session that changed its own password ended all the others and
+  // stays (until something else moves sessionsValidAfter, which clears the exception).
+  const kept =
+    session?.sessionId != null && user.keptSessionId != null && session.sessionId === user.keptSessionId;
+  if (session && !kept && user.sessionsValidAfter && session.signedInAt < user.sessionsValidAfter.getTime()) {
     return null;
   }
   if (session?.sessionId && isUuid(session.sessionId)) {
@@ -53,5 +63,6 @@ export async function actorForSession(
     name: user.name,
     role: user.role,
     mustChangePassword: user.mustChangePassword,
+    mustEnrolTwoFactor: await mustEnrolTwoFactor(db, user.id, user.role),
   };
 }

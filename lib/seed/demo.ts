@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { staffUsers } from "@/db/schema";
 import type { PaymentMethod } from "@/db/schema/enums";
+import { setRoleRequirement } from "../auth/two-factor/role-settings";
 import type { Actor, ServiceContext } from "../context";
 import { createCustomer } from "../customers/create";
 import { ServiceError } from "../errors";
@@ -115,6 +116,9 @@ export async function seedDemo(db: Db, password: string, now = new Date()): Prom
   }
   if (!admin) throw new Error("demo admin missing");
   const adminCtx = () => ctxFor(admin, "seed");
+  // The README's demo sign-ins work with a password alone; a real database keeps the
+  // migration's default (admins must use a second factor).
+  await setRoleRequirement(adminCtx(), { role: "admin", requireTwoFactor: false });
   const stripeCtx = () => ctxFor({ type: "system", id: "system:stripe" }, "webhook");
   const yookassaCtx = () => ctxFor({ type: "system", id: "system:yookassa" }, "webhook");
 

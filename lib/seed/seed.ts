@@ -7,9 +7,14 @@ import { type DemoSeedResult, seedDemo } from "./demo";
 
 export const DEFAULT_DEMO_PASSWORD = "paydesk-demo";
 
-/** Demo data goes only into the embedded database, or anywhere when SEED_DEMO=1. */
-export function wantsDemoData(handle: DatabaseHandle): boolean {
-  return handle.kind === "pglite" || process.env.SEED_DEMO === "1";
+/**
+ * Demo data (with its published password) goes into the embedded database of `npm run dev`,
+ * or anywhere when SEED_DEMO=1. A production start never gets it on its own: it offers the
+ * first-run page (/setup) or `staff create` instead.
+ */
+export function wantsDemoData(handle: DatabaseHandle, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.SEED_DEMO === "1") return true;
+  return handle.kind === "pglite" && env.NODE_ENV === "development";
 }
 
 /** Demo data only ever goes into a database nobody has used yet: no staff, customers or payments. */

@@ -18,18 +18,26 @@ interface SessionState {
   db: Db | null;
   userId: string | null;
   actor: SessionActor | null | undefined;
+  /** Apply the two-factor enrolment gate (see signInAs). */
+  twoFactorGate: boolean;
 }
 
-const state: SessionState = { db: null, userId: null, actor: undefined };
+const state: SessionState = { db: null, userId: null, actor: undefined, twoFactorGate: false };
 
 export function useActionDb(db: Db): void {
   state.db = db;
 }
 
-/** The session's user id: resolved through actorForSession on each call, like the app does. */
-export function signInAs(userId: string | null): void {
+/**
+ * The session's user id: resolved through actorForSession on each call, like the app does.
+ * The account acts as one that has set up any second factor its role requires (the test
+ * database keeps the production default, admins must), unless `twoFactorGate` asks for the
+ * real gate (tests of the gate itself).
+ */
+export function signInAs(userId: string | null, options: { twoFactorGate?: boolean } = {}): void {
   state.userId = userId;
   state.actor = undefined;
+  state.twoFactorGate = options.twoFactorGate ?? false;
 }
 
 /** A fixed actor, bypassing the account lookup (for wrapper tests with fake verbs). */
@@ -46,6 +54,7 @@ export function resetActionSession(): void {
   state.db = null;
   state.userId = null;
   state.actor = undefined;
+  state.twoFactorGate = false;
 }
 
 function requireDb(): Db {
@@ -58,6 +67,7 @@ export const currentModuleMock = {
   currentActor: vi.fn(async (): Promise<SessionActor | null> => {
     if (state.actor !== undefined) return state.actor;
     if (!state.userId) return null;
-    return actorForSession(requireDb(), state.userId);
+    const actor = await actorForSession(requireDb(), state.userId);
+    return actor && !state.twoFactorGate ? { ...actor, mustEnrolTwoFactor: false } : actor;
   }),
 };

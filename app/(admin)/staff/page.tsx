@@ -3,6 +3,7 @@ import { CreateStaffDialog } from "@/components/staff/create-staff-dialog";
 import { StaffTable } from "@/components/staff/staff-table";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
+import { enrolledStaffIds } from "@/lib/auth/two-factor/status";
 import { listStaff } from "@/lib/staff/manage";
 
 export const metadata: Metadata = { title: "Staff" };
@@ -10,7 +11,8 @@ export const dynamic = "force-dynamic";
 
 export default async function StaffPage() {
   const actor = await requirePageActor("staff.manage");
-  const staff = await listStaff(await appDb());
+  const db = await appDb();
+  const [staff, twoFactor] = await Promise.all([listStaff(db), enrolledStaffIds(db)]);
   return (
     <div className="space-y-4">
       <div className="flex items-center justify-between gap-4">
@@ -20,7 +22,7 @@ export default async function StaffPage() {
         </div>
         <CreateStaffDialog />
       </div>
-      <StaffTable staff={staff} currentUserId={actor.id} />
+      <StaffTable staff={staff} currentUserId={actor.id} twoFactorIds={[...twoFactor]} />
     </div>
   );
 }

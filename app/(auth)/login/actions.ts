@@ -4,10 +4,13 @@ import { AuthError, CredentialsSignin } from "next-auth";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
 import { signIn } from "@/lib/auth/next-auth";
 import { SIGN_IN_MESSAGES, type SignInFailure } from "@/lib/auth/sign-in";
+import { challengeFromCode } from "@/lib/auth/two-factor/sign-in-step";
 
 export interface SignInState {
   error: string | null;
   email: string;
+  /** The password passed and a second factor must follow: this challenge awaits its code. */
+  challenge?: string | null;
 }
 
 export async function signInAction(_prev: SignInState, form: FormData): Promise<SignInState> {
@@ -22,6 +25,8 @@ export async function signInAction(_prev: SignInState, form: FormData): Promise<
     return { error: null, email };
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
+    const challenge = challengeFromCode(err instanceof CredentialsSignin ? err.code : undefined);
+    if (challenge) return { error: null, email, challenge };
     const code = (err instanceof CredentialsSignin ? err.code : "invalid") as SignInFailure;
     return { error: SIGN_IN_MESSAGES[code] ?? SIGN_IN_MESSAGES.invalid, email };
   }

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { ThemeToggle } from "@/components/ui/theme-toggle";
 import { safeCallbackUrl } from "@/lib/auth/callback-url";
-import { currentActor } from "@/lib/auth/current";
+import { appDb, currentActor } from "@/lib/auth/current";
+import { needsFirstAdmin } from "@/lib/staff/first-admin";
 import { LoginForm } from "./login-form";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -20,6 +21,8 @@ export default async function LoginPage({
 }) {
   const params = await searchParams;
   const callbackUrl = safeCallbackUrl(params.callbackUrl);
+  // A database without any staff account has nobody to sign in: the first admin is made at /setup.
+  if (await needsFirstAdmin(await appDb())) redirect("/setup");
   if (await currentActor()) redirect(callbackUrl);
   const notice = typeof params.notice === "string" ? (NOTICES[params.notice] ?? null) : null;
   return (
