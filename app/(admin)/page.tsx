@@ -25,6 +25,7 @@ import {
   utcMonth,
 } from "@/lib/overview/queries";
 import { relayOverview, relayStatusLine } from "@/lib/overview/relay-status";
+import { ApprovalsNotice } from "./approvals/_components/approvals-notice";
 
 export const metadata: Metadata = { title: "Overview" };
 export const dynamic = "force-dynamic";
@@ -104,6 +105,11 @@ export default async function OverviewPage() {
           </Suspense>
         ) : null}
       </div>
+      {roleCan(actor.role, "approval.view") ? (
+        <Suspense fallback={null}>
+          <ApprovalsNotice staffId={actor.id} now={now} />
+        </Suspense>
+      ) : null}
       <Suspense fallback={<FiguresSkeleton />}>
         <Figures now={now} />
       </Suspense>

@@ -118,6 +118,17 @@ export function NewPaymentForm({
         idempotencyKey,
       });
       if (result.ok) {
+        if (result.data.awaitingApproval) {
+          // Held by an approval rule: nothing is recorded until a different admin approves it.
+          const href = `/approvals#request-${result.data.approvalRequestId}`;
+          toast.info("Awaiting approval", {
+            description: result.data.message,
+            duration: 20_000,
+            action: { label: "Open request", onClick: () => router.push(href) },
+          });
+          router.push(href);
+          return;
+        }
         toast.success(result.data.created ? "Payment recorded" : "This payment was already recorded");
         router.push(`/payments/${result.data.id}`);
         return;

@@ -222,7 +222,17 @@ function StatusDialog({
 type RefundData = Extract<Awaited<ReturnType<typeof refundAction>>, { ok: true }>["data"];
 
 /** Says how the refund ended: counted, or waiting for the provider (not an error). */
-function toastRefund(data: RefundData, keptAccess: boolean) {
+function toastRefund(data: RefundData, keptAccess: boolean, open: (href: string) => void) {
+  if (data.outcome === "awaiting_approval") {
+    // Held by an approval rule: nothing is refunded until a different admin approves it.
+    const href = `/approvals#request-${data.approvalRequestId}`;
+    toast.info("Awaiting approval", {
+      description: data.message,
+      duration: 20_000,
+      action: { label: "Open request", onClick: () => open(href) },
+    });
+    return;
+  }
   if (data.outcome === "pending") {
     toast.warning(data.message, { duration: 20_000 });
     return;
@@ -323,7 +333,7 @@ function RefundDialog({
             });
             setPending(false);
             if (result.ok) {
-              toastRefund(result.data, keep);
+              toastRefund(result.data, keep, (href) => router.push(href));
               setOpen(false);
               router.refresh();
               return;

@@ -1,14 +1,15 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { paymentMethods, paymentStatuses, staffRoles } from "@/db/schema/enums";
+import type { AwaitingApproval } from "../approvals/types";
 import { verifyAuditChain } from "../audit/verify";
 import { createCustomer } from "../customers/create";
 import { reconcile } from "../jobs/reconcile";
 import { formatMinor } from "../money/money";
 import { changePaymentStatus } from "../payments/change-status";
-import { createPayment } from "../payments/create";
+import { submitPayment } from "../payments/create";
 import { actThroughProvider } from "../payments/provider-action";
 import { getPaymentDetail, listPayments } from "../payments/queries";
-import { refundPayment } from "../payments/refund";
+import { submitRefund } from "../payments/refund";
 import { syncPayment } from "../payments/sync";
 import { updatePayment } from "../payments/update";
 import { createStaff } from "../staff/create";
@@ -18,6 +19,8 @@ import { isWebhookTypeName, webhookListOutcomes, webhookListProviders } from "..
 import { listNewestWebhookEvents } from "../webhooks/list";
 import { replayWebhookEvent } from "../webhooks/replay";
 import { registerApiKeyCommands } from "./api-keys";
+import { registerApprovalCommands } from "./approvals";
+import { describeVerify, registerAuditCheckpointCommand } from "./audit-checkpoint";
 import { runAuditExport } from "./audit-export";
 import { adminContext, withDatabase } from "./database";
 import { registerEndpointCommands } from "./endpoints";
@@ -25,6 +28,8 @@ import { actorOption, jsonOption } from "./options";
 import { emit, iso, table } from "./output";
 import { runMain } from "./run-main";
 import { bootstrapContextIfNoStaff } from "./staff-bootstrap";
+import { registerStaffRoleCommand } from "./staff-role";
+import { registerStaffTwoFactorCommands } from "./staff-two-factor";
 
 // exitOverride before any subcommand exists, so every subcommand inherits it: usage
 // errors print commander's one line and exit 2 through runMain.
@@ -37,6 +42,20 @@ function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new InvalidArgumentError("expected a whole number ≥ 1");
   return Number(value);
+}
+
+/** A held action (lib/approvals): exit 0, nothing done yet, the request's id to approve. */
+function emitAwaiting(json: boolean, held: AwaitingApproval): void {
+  emit(
+    json,
+    {
+      status: held.status,
+      approvalRequestId: held.approvalRequestId,
+      expiresAt: held.expiresAt,
+      message: held.message,
+    },
+    () => `${held.message}\napproval request: ${held.approvalRequestId} (expires ${iso(held.expiresAt)})`,
+  );
 }
 
 function money(minor: bigint, currency: string): string {
@@ -103,7 +122,7 @@ payments
   .action((opts) =>
     withDatabase(async (handle) => {
       const ctx = await adminContext(handle, opts.actor);
-      const result = await createPayment(ctx, {
+      const result = await submitPayment(ctx, {
         customer: opts.customer,
         amount: opts.amount,
         currency: opts.currency,
@@ -116,6 +135,7 @@ payments
         idempotencyKey: opts.idempotencyKey,
         reason: opts.reason,
       });
+      if (result.status === "awaiting_approval") return emitAwaiting(opts.json, result);
       const p = result.payment;
       emit(
         opts.json,
@@ -265,7 +285,7 @@ payments
   .action((paymentId: string, opts) =>
     withDatabase(async (handle) => {
       const ctx = await adminContext(handle, opts.actor);
-      const result = await refundPayment(ctx, {
+      const result = await submitRefund(ctx, {
         paymentId,
         amount: opts.amount,
         revokeAccess: Boolean(opts.revokeAccess),
@@ -273,6 +293,7 @@ payments
         bankReference: opts.bankReference ?? null,
         reason: opts.reason,
       });
+      if (result.status === "awaiting_approval") return emitAwaiting(opts.json, result);
       const p = result.payment;
       const view = {
         ...paymentView(p),
@@ -373,19 +394,16 @@ program
 const audit = program.command("audit").description("the audit trail");
 audit
   .command("verify")
-  .description("recompute every hash chain; exit 1 naming the first broken entry")
+  .description("recompute every hash chain and check the signed checkpoints; exit 1 naming what is broken")
   .addOption(jsonOption())
   .action((opts) =>
     withDatabase(async (handle) => {
       const result = await verifyAuditChain(handle.db);
-      emit(opts.json, result, () =>
-        result.ok
-          ? `Audit log intact: ${result.checked} entries in ${result.chains} chains verified`
-          : `Audit log BROKEN at entry ${result.firstBroken?.id} (${result.firstBroken?.chainKey} #${result.firstBroken?.chainSeq}, ${iso(result.firstBroken?.occurredAt)}): ${result.firstBroken?.problem}`,
-      );
+      emit(opts.json, result, () => describeVerify(result));
       if (!result.ok) process.exitCode = 1;
     }),
   );
+registerAuditCheckpointCommand(audit);
 audit
   .command("export")
   .description("the audit log as CSV on stdout: the same bytes as the web export for the same filters")
@@ -617,6 +635,9 @@ program
 
 registerEndpointCommands(program);
 registerApiKeyCommands(program);
+registerApprovalCommands(program);
+registerStaffTwoFactorCommands(program);
+registerStaffRoleCommand(program);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -22,6 +22,11 @@ export const EVENT_CATALOGUE = {
   "subscription.canceled": 1,
   "customer.created": 1,
   "customer.erased": 1,
+  "approval.requested": 1,
+  "approval.approved": 1,
+  "approval.rejected": 1,
+  "approval.expired": 1,
+  "approval.failed": 1,
 } as const;
 
 export type DomainEventType = keyof typeof EVENT_CATALOGUE;

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { Db } from "@/db/client";
+import { runApprovalExpiryJob } from "../approvals/expire";
 import { type RelayLoop, runRelayLoop } from "../events/relay";
 import { componentLogger } from "../log";
 import { expireSubscriptions } from "./expire";
@@ -76,6 +77,11 @@ export function startScheduler(db: Db): void {
       await runReconcileJob(db);
     } catch (err) {
       componentLogger("scheduler").error({ err, job: "reconcile" }, "job failed");
+    }
+    try {
+      await runApprovalExpiryJob(db, INSTANCE_ID);
+    } catch (err) {
+      componentLogger("scheduler").error({ err, job: "approval-expiry" }, "job failed");
     }
     timer = setTimeout(tick, intervalMs());
     timer.unref();

@@ -3,6 +3,10 @@ import canonicalize from "canonicalize";
 import { and, eq } from "drizzle-orm";
 import { type Payment, type Plan, payments, plans } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
+import { enabledRules, isHeldChannel, matchPaymentCreate } from "../approvals/match";
+import { paymentCreatePreview } from "../approvals/previews";
+import { holdForApproval } from "../approvals/request";
+import { type ApprovalGrant, type AwaitingApproval, approvalNote } from "../approvals/types";
 import { appendAudit } from "../audit/append";
 import { toJson } from "../audit/json";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
@@ -10,7 +14,8 @@ import { findCustomer } from "../customers/resolve";
 import { isUniqueViolation } from "../db-errors";
 import { ServiceError } from "../errors";
 import { emitEvent } from "../events/emit";
-import { extendForPayment, type SubscriptionEffect } from "../subscriptions/effects";
+import { formatMinor } from "../money/money";
+import { extendForPayment, grantDaysFor, type SubscriptionEffect } from "../subscriptions/effects";
 import { parseInput } from "../validation/parse";
 import {
   type CreatePaymentInput,
@@ -49,18 +54,55 @@ interface NewPayment {
 
 export const TRIAL_TAKEN = "This customer has already had a trial of this plan";
 
-/** Records a payment made out of band (manual) or a zero-amount trial, from the web, CLI or seed. */
+/**
+ * What a staff payment does when it matches an approval rule (lib/approvals): `hold` records it
+ * as awaiting approval (the web form and the CLI); `refuse` writes nothing and says so (any other
+ * caller of the verb, so no path skips the second admin); `approved` is the re-run of a request
+ * a different admin approved.
+ */
+type ApprovalGate = { mode: "hold" } | { mode: "refuse" } | { mode: "approved"; grant: ApprovalGrant };
+
+export const NEEDS_APPROVAL =
+  "This action needs a second admin's approval: submit it from the payment form or the CLI, which record it as awaiting approval";
+
+/**
+ * Records a payment made out of band (manual) or a zero-amount trial, from the web, CLI or seed.
+ * A staff payment that matches an approval rule is refused here (see `submitPayment`), unless it
+ * is the approved re-run (`approval`).
+ */
 export async function createPayment(
   ctx: ServiceContext,
   raw: CreatePaymentInput,
+  options: { approval?: ApprovalGrant } = {},
 ): Promise<CreatePaymentResult> {
   assertCan(ctx, "payment.create");
   const input = parseInput(createPaymentInput, raw);
-  return insertPayment(ctx, {
-    ...input,
-    provider: "manual",
-    providerPaymentId: null,
-  });
+  const gate: ApprovalGate = options.approval
+    ? { mode: "approved", grant: options.approval }
+    : { mode: "refuse" };
+  const result = await insertPayment(ctx, { ...input, provider: "manual", providerPaymentId: null }, gate);
+  if ("approvalRequestId" in result) throw new Error("a refused gate never holds");
+  return result;
+}
+
+export type SubmitPaymentResult = ({ status: "applied" } & CreatePaymentResult) | AwaitingApproval;
+
+/**
+ * The staff entry (payment form, CLI): `createPayment`, except that a payment matching an
+ * approval rule is recorded as awaiting approval, with its preview, and nothing else is written.
+ */
+export async function submitPayment(
+  ctx: ServiceContext,
+  raw: CreatePaymentInput,
+): Promise<SubmitPaymentResult> {
+  assertCan(ctx, "payment.create");
+  const input = parseInput(createPaymentInput, raw);
+  const result = await insertPayment(
+    ctx,
+    { ...input, provider: "manual", providerPaymentId: null },
+    { mode: "hold" },
+  );
+  return "approvalRequestId" in result ? result : { status: "applied", ...result };
 }
 
 /**
@@ -74,13 +116,19 @@ export async function recordProviderPayment(
 ): Promise<CreatePaymentResult> {
   assertCan(ctx, "payment.create");
   const input = parseInput(providerPaymentInput, raw);
-  return insertPayment(ctx, {
-    ...input,
-    kind: "provider",
-    grantDays: null,
-    idempotencyKey: null,
-    reason: null,
-  });
+  const result = await insertPayment(
+    ctx,
+    {
+      ...input,
+      kind: "provider",
+      grantDays: null,
+      idempotencyKey: null,
+      reason: null,
+    },
+    { mode: "refuse" },
+  );
+  if ("approvalRequestId" in result) throw new Error("a provider payment is never held");
+  return result;
 }
 
 function requestHash(p: NewPayment, customerId: string, planId: string | null): string {
@@ -114,7 +162,11 @@ function replayed(existing: Payment, hash: string | null): CreatePaymentResult {
   return { payment: existing, created: false, subscription: null };
 }
 
-async function insertPayment(ctx: ServiceContext, p: NewPayment): Promise<CreatePaymentResult> {
+async function insertPayment(
+  ctx: ServiceContext,
+  p: NewPayment,
+  gate: ApprovalGate,
+): Promise<CreatePaymentResult | AwaitingApproval> {
   const now = nowOf(ctx);
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -160,6 +212,51 @@ async function insertPayment(ctx: ServiceContext, p: NewPayment): Promise<Create
             ),
           );
         if (trial) throw ServiceError.field("plan", `${TRIAL_TAKEN} (payment ${trial.id})`);
+      }
+
+      // Four eyes: checked under this transaction, against the rules as they are now.
+      if (gate.mode !== "approved" && p.kind !== "provider" && isHeldChannel(ctx.actor, ctx.via)) {
+        const matchedRules = matchPaymentCreate(await enabledRules(tx), {
+          kind: p.kind,
+          amountMinor: p.amountMinor,
+          currency: p.currency,
+          daysGranted: plan ? grantDaysFor({ grantDays: p.grantDays, kind: p.kind }, plan) : null,
+        });
+        if (matchedRules.length > 0) {
+          if (gate.mode === "refuse") throw new ServiceError("forbidden", NEEDS_APPROVAL);
+          const facts = {
+            customerId: customer.id,
+            customerEmail: customer.email,
+            plan: plan?.code ?? null,
+            kind: p.kind,
+            status: p.status === "succeeded" ? ("succeeded" as const) : ("pending" as const),
+            amountMinor: p.amountMinor,
+            currency: p.currency,
+            grantDays: p.grantDays,
+          };
+          return holdForApproval(tx, ctx, {
+            action: "payment.create",
+            entityType: "customer",
+            entityId: customer.id,
+            input: {
+              customer: customer.id,
+              plan: plan?.code ?? null,
+              kind: p.kind,
+              amount: formatMinor(p.amountMinor, p.currency),
+              currency: p.currency,
+              status: facts.status,
+              method: p.method,
+              description: p.description,
+              metadata: p.metadata,
+              grantDays: p.grantDays,
+              idempotencyKey: p.idempotencyKey,
+              reason: p.reason,
+            },
+            preview: await paymentCreatePreview(tx, facts, now),
+            matchedRules,
+            reason: p.reason ?? "",
+          });
+        }
       }
 
       const values = {
@@ -215,7 +312,10 @@ async function insertPayment(ctx: ServiceContext, p: NewPayment): Promise<Create
           entityType: "payment",
           entityId: payment.id,
           before: null,
-          after: paymentSnapshot(payment),
+          after:
+            gate.mode === "approved"
+              ? { ...paymentSnapshot(payment), approval: approvalNote(gate.grant) }
+              : paymentSnapshot(payment),
           reason: p.reason,
         },
         { entityLocked: true },

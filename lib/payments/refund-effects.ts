@@ -45,7 +45,15 @@ function refundNote(refund: Refund) {
 export async function countRefund(
   tx: Tx,
   ctx: ServiceContext,
-  args: { payment: Payment; refund: Refund; now: Date; reason: string; providerStatus?: string | null },
+  args: {
+    payment: Payment;
+    refund: Refund;
+    now: Date;
+    reason: string;
+    providerStatus?: string | null;
+    /** Set when a second admin approved this refund (lib/approvals): the audit entry names them. */
+    approval?: { requestId: string; approvedBy: { id: string; email: string } };
+  },
 ): Promise<RefundEffect> {
   const { payment: before, refund: pending, now, reason } = args;
   const plan = planRefund(before, pending.amountMinor);
@@ -89,7 +97,11 @@ export async function countRefund(
       entityType: "payment",
       entityId: payment.id,
       before: paymentSnapshot(before),
-      after: { ...paymentSnapshot(payment), refund: { ...refundNote(refund), revokeAccess: takesAccess } },
+      after: {
+        ...paymentSnapshot(payment),
+        refund: { ...refundNote(refund), revokeAccess: takesAccess },
+        ...(args.approval ? { approval: args.approval } : {}),
+      },
       reason,
     },
     { entityLocked: true },

@@ -1,9 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { type Payment, payments, type Refund, refunds } from "@/db/schema";
+import { enabledRules, isHeldChannel, matchRefund } from "../approvals/match";
+import { refundPreview } from "../approvals/previews";
+import { holdForApproval } from "../approvals/request";
+import { type ApprovalGrant, type AwaitingApproval, approvalNote } from "../approvals/types";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
 import { ServiceError } from "../errors";
+import { formatMinor } from "../money/money";
 import { providerAdapter, providerName } from "../providers/adapter";
 import { isProviderCallError } from "../providers/call-error";
 import type { SubscriptionEffect } from "../subscriptions/effects";
@@ -48,7 +53,42 @@ export function pendingRefundMessage(provider: string): string {
  * A full refund revokes the payment's grant unless `keepAccess`; a partial one keeps it unless
  * `revokeAccess`.
  */
-export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Promise<RefundResult> {
+export async function refundPayment(
+  ctx: ServiceContext,
+  raw: RefundInput,
+  options: { approval?: ApprovalGrant } = {},
+): Promise<RefundResult> {
+  const result = await runRefund(
+    ctx,
+    raw,
+    options.approval ? { mode: "approved", grant: options.approval } : { mode: "refuse" },
+  );
+  if ("approvalRequestId" in result) throw new Error("a refused gate never holds");
+  return result;
+}
+
+export type SubmitRefundResult = ({ status: "applied" } & RefundResult) | AwaitingApproval;
+
+/**
+ * The staff entry (refund dialog, CLI): `refundPayment`, except that a full refund matching an
+ * approval rule is recorded as awaiting approval, with its preview, and nothing else is written.
+ */
+export async function submitRefund(ctx: ServiceContext, raw: RefundInput): Promise<SubmitRefundResult> {
+  const result = await runRefund(ctx, raw, { mode: "hold" });
+  return "approvalRequestId" in result ? result : { status: "applied", ...result };
+}
+
+/** As createPayment's gate: hold (staff entry), refuse (any other caller), or the approved re-run. */
+type ApprovalGate = { mode: "hold" } | { mode: "refuse" } | { mode: "approved"; grant: ApprovalGrant };
+
+export const REFUND_NEEDS_APPROVAL =
+  "This full refund needs a second admin's approval: submit it from the refund dialog or the CLI, which record it as awaiting approval";
+
+async function runRefund(
+  ctx: ServiceContext,
+  raw: RefundInput,
+  gate: ApprovalGate,
+): Promise<RefundResult | AwaitingApproval> {
   assertCan(ctx, "payment.refund");
   const input = parseInput(refundInput, raw);
   const now = nowOf(ctx);
@@ -87,6 +127,42 @@ export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Prom
       throw new ServiceError("provider_error", "This provider payment has no provider id to refund");
     }
 
+    // Four eyes: a full refund is checked under the payment's lock, against the rules as they are now.
+    if (gate.mode !== "approved" && isHeldChannel(ctx.actor, ctx.via)) {
+      const matchedRules = matchRefund(await enabledRules(tx), {
+        full: plan.target === "refunded",
+        amountMinor: plan.amountMinor,
+        currency: before.currency,
+      });
+      if (matchedRules.length > 0) {
+        if (gate.mode === "refuse") throw new ServiceError("forbidden", REFUND_NEEDS_APPROVAL);
+        const refundFacts = {
+          amountMinor: plan.amountMinor,
+          revokeAccess: input.revokeAccess,
+          keepAccess: input.keepAccess,
+        };
+        return {
+          held: await holdForApproval(tx, ctx, {
+            action: "payment.refund_full",
+            entityType: "payment",
+            entityId: before.id,
+            // The amount as it is now, not "everything left": a refund meanwhile changes what is left.
+            input: {
+              paymentId: before.id,
+              amount: formatMinor(plan.amountMinor, before.currency),
+              revokeAccess: input.revokeAccess,
+              keepAccess: input.keepAccess,
+              bankReference: input.bankReference ?? null,
+              reason: input.reason,
+            },
+            preview: await refundPreview(tx, before, refundFacts, now),
+            matchedRules,
+            reason: input.reason,
+          }),
+        };
+      }
+    }
+
     const id = randomUUID();
     const [refund] = await tx
       .insert(refunds)
@@ -112,7 +188,13 @@ export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Prom
     await step(ctx, "refund.written");
 
     if (before.provider === "manual") {
-      const effect = await countRefund(tx, ctx, { payment: before, refund, now, reason: input.reason });
+      const effect = await countRefund(tx, ctx, {
+        payment: before,
+        refund,
+        now,
+        reason: input.reason,
+        ...(gate.mode === "approved" ? { approval: approvalNote(gate.grant) } : {}),
+      });
       return { done: { ...effect, outcome: "succeeded" as const, message: "Refunded" } };
     }
     await appendAudit(
@@ -133,6 +215,7 @@ export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Prom
             revokeAccess: refund.revokedAccess,
             keepAccess: refund.keepAccess,
           },
+          ...(gate.mode === "approved" ? { approval: approvalNote(gate.grant) } : {}),
         },
         reason: input.reason,
       },
@@ -140,6 +223,7 @@ export async function refundPayment(ctx: ServiceContext, raw: RefundInput): Prom
     );
     return { pending: { payment: before, refund } };
   });
+  if ("held" in requested && requested.held) return requested.held;
   if ("done" in requested && requested.done) return requested.done;
   const { payment, refund } = requested.pending as { payment: Payment; refund: Refund };
   return sendRefund(ctx, payment, refund, { firstAttempt: true });

@@ -1,6 +1,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { changeOwnPasswordAction } from "@/app/(admin)/account/actions";
+import { approveRequestAction, rejectRequestAction } from "@/app/(admin)/approvals/actions";
 import {
   changeStatusAction,
   createCustomerAction,
@@ -16,20 +17,28 @@ import {
   updatePaymentAction,
 } from "@/app/(admin)/payments/actions";
 import {
+  createRuleAction,
+  deleteRuleAction,
+  updateRuleAction,
+} from "@/app/(admin)/settings/approvals/actions";
+import { setRoleRequirementAction } from "@/app/(admin)/settings/security/actions";
+import {
   createStaffAction,
   resetStaffPasswordAction,
   setStaffDisabledAction,
 } from "@/app/(admin)/staff/actions";
+import { changeStaffRoleAction } from "@/app/(admin)/staff/role-actions";
+import { resetStaffTwoFactorAction } from "@/app/(admin)/staff/two-factor-actions";
 import { dryRunReplayAction, replayWebhookAction } from "@/app/(admin)/webhooks/actions";
 import { lookupAction } from "@/app/actions/lookup";
-import { staffUsers, webhookEvents } from "@/db/schema";
+import { approvalRules, staffTwoFactor, staffUsers, webhookEvents } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
 import type { ActionResult } from "@/lib/auth/action";
 import { permissions } from "@/lib/auth/permissions";
 import type { Actor } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { applyProviderState } from "@/lib/payments/apply-provider-state";
-import { createPayment } from "@/lib/payments/create";
+import { createPayment, submitPayment } from "@/lib/payments/create";
 import { ensurePlans } from "@/lib/plans/seed-plans";
 import { paymentIntentObject } from "@/lib/providers/stripe/event";
 import { stripeState } from "@/lib/providers/stripe/target";
@@ -144,6 +153,10 @@ interface Seed extends Staff {
   authorised: { id: string };
   /** A Stripe payment in USD for a RUB plan: recorded, held for review, nothing granted. */
   held: { id: string };
+  /** A large manual payment another admin asked for, awaiting approval (lib/approvals). */
+  approvalRequest: { id: string };
+  /** An approval rule (full refunds in EUR) the rule actions edit and delete. */
+  rule: { id: string };
 }
 
 type AnyAction = (raw: never) => Promise<ActionResult<unknown>>;
@@ -265,6 +278,46 @@ const ACTIONS: ActionSpec[] = [
     data: (s) => ({ kind: "payment", href: `/payments/${s.pending.id}` }),
   },
   {
+    name: "approveRequestAction",
+    action: approveRequestAction as AnyAction,
+    row: "approve or reject another admin's request",
+    writes: true,
+    input: (s) => ({ id: s.approvalRequest.id, reason: REASON }),
+    data: (s) => ({ id: s.approvalRequest.id, status: "approved" }),
+  },
+  {
+    name: "rejectRequestAction",
+    action: rejectRequestAction as AnyAction,
+    row: "approve or reject another admin's request",
+    writes: true,
+    input: (s) => ({ id: s.approvalRequest.id, reason: REASON }),
+    data: (s) => ({ id: s.approvalRequest.id, status: "rejected" }),
+  },
+  {
+    name: "createRuleAction",
+    action: createRuleAction as AnyAction,
+    row: "manage outbound endpoints, API keys, approval rules, plans",
+    writes: true,
+    input: () => ({ kind: "payment.create", currency: "USD", threshold: "1000.00" }),
+    data: () => ({ kind: "payment.create", currency: "USD", thresholdMinor: 100_000n }),
+  },
+  {
+    name: "updateRuleAction",
+    action: updateRuleAction as AnyAction,
+    row: "manage outbound endpoints, API keys, approval rules, plans",
+    writes: true,
+    input: (s) => ({ id: s.rule.id, enabled: false }),
+    data: (s) => ({ id: s.rule.id, enabled: false }),
+  },
+  {
+    name: "deleteRuleAction",
+    action: deleteRuleAction as AnyAction,
+    row: "manage outbound endpoints, API keys, approval rules, plans",
+    writes: true,
+    input: (s) => ({ id: s.rule.id }),
+    data: (s) => ({ id: s.rule.id }),
+  },
+  {
     name: "previewCreateAction",
     action: previewCreateAction as AnyAction,
     row: "create, edit, change status, refund payments",
@@ -328,6 +381,30 @@ const ACTIONS: ActionSpec[] = [
     input: (s) => ({ staffId: s.target.id }),
     data: () => ({ oneTimePassword: expect.any(String) }),
   },
+  {
+    name: "resetStaffTwoFactorAction",
+    action: resetStaffTwoFactorAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: (s) => ({ staffId: s.target.id, reason: REASON }),
+    data: (s) => ({ staffId: s.target.id, hadFactor: true }),
+  },
+  {
+    name: "setRoleRequirementAction",
+    action: setRoleRequirementAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: () => ({ role: "auditor", requireTwoFactor: true }),
+    data: () => ({ role: "auditor", requireTwoFactor: true }),
+  },
+  {
+    name: "changeStaffRoleAction",
+    action: changeStaffRoleAction as AnyAction,
+    row: "manage staff users",
+    writes: true,
+    input: (s) => ({ staffId: s.target.id, role: "auditor", reason: REASON }),
+    data: (s) => ({ id: s.target.id, role: "auditor", changed: true }),
+  },
 ];
 
 type Caller = StaffRole | "nobody" | "disabled admin";
@@ -386,6 +463,10 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
       inArray(staffUsers.id, [staff.admin.id, staff.support.id, staff.auditor.id, staff.disabledAdmin.id]),
     );
   const target = await insertStaff(db, "support", `target-${tag}@paydesk.test`);
+  // A second factor an admin may reset (the secret is never read on that path).
+  await db
+    .insert(staffTwoFactor)
+    .values({ staffId: target.id, secretCiphertext: "v1.x.x.x", enabledAt: new Date() });
   const [admin] = await db.select().from(staffUsers).where(eq(staffUsers.id, staff.admin.id));
   const actor: Actor = {
     type: "staff",
@@ -453,6 +534,24 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
   const usd = stripeApi.putIntent({ amount: 500, amount_received: 500, currency: "usd", metadata });
   const held = await recordStripe(ctx, usd, earlier);
   if (!held.reviewReason) throw new Error("seed: the USD payment should be held for review");
+  // Another admin's large payment, awaiting approval; and a rule to edit (fresh each test).
+  const requester = await insertStaff(db, "admin", `requester-${tag}@paydesk.test`);
+  const asked = await submitPayment(
+    ctxFor(db, {
+      type: "staff",
+      id: requester.id,
+      email: requester.email,
+      name: requester.name,
+      role: "admin",
+    }),
+    { customer: customer.email, amount: "15000.00", currency: "RUB", reason: "seed: large payment" },
+  );
+  if (asked.status !== "awaiting_approval") throw new Error("seed: the large payment should await approval");
+  await db.delete(approvalRules).where(inArray(approvalRules.currency, ["EUR", "USD"]));
+  const [rule] = await db
+    .insert(approvalRules)
+    .values({ kind: "payment.refund_full", currency: "EUR", thresholdMinor: 500_000n })
+    .returning({ id: approvalRules.id });
   return {
     ...staff,
     tag,
@@ -464,6 +563,8 @@ async function seed(t: TestDatabase, staff: Staff): Promise<Seed> {
     stale,
     authorised,
     held,
+    approvalRequest: { id: asked.approvalRequestId },
+    rule: rule!,
   };
 }
 
@@ -598,9 +699,14 @@ describe("the roles table in this test and lib/auth/permissions.ts", () => {
     const modules = [
       await import("@/app/(admin)/payments/actions"),
       await import("@/app/(admin)/staff/actions"),
+      await import("@/app/(admin)/staff/two-factor-actions"),
+      await import("@/app/(admin)/settings/security/actions"),
+      await import("@/app/(admin)/staff/role-actions"),
       await import("@/app/(admin)/account/actions"),
       await import("@/app/actions/lookup"),
       await import("@/app/(admin)/webhooks/actions"),
+      await import("@/app/(admin)/approvals/actions"),
+      await import("@/app/(admin)/settings/approvals/actions"),
     ];
     const exported = modules.flatMap((m) =>
       Object.entries(m)

@@ -6,19 +6,21 @@ import { POST } from "@/app/api/webhooks/stripe/route";
 import type { Customer } from "@/db/schema";
 import { domainEvents } from "@/db/schema";
 import { handleUserDeleted } from "@/lib/accounts/user-deleted";
+import { approveRequest, rejectRequest } from "@/lib/approvals/decide";
+import { expireApprovalRequests } from "@/lib/approvals/expire";
 import type { ServiceContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { EVENT_CATALOGUE, EVENT_TYPES, isEventType } from "@/lib/events/catalogue";
 import { eventMessage } from "@/lib/events/envelope";
 import { expireSubscriptions } from "@/lib/jobs/expire";
 import { changePaymentStatus } from "@/lib/payments/change-status";
-import { createPayment } from "@/lib/payments/create";
-import { refundPayment } from "@/lib/payments/refund";
+import { createPayment, submitPayment } from "@/lib/payments/create";
+import { refundPayment, submitRefund } from "@/lib/payments/refund";
 import { updatePayment } from "@/lib/payments/update";
 import { resetRejectionBudgets } from "@/lib/webhooks/rejections";
 import { resetActionSession, useActionDb } from "../support/action-session";
 import { freshDatabase, type TestDatabase } from "../support/db";
-import { baseline } from "../support/fixtures";
+import { baseline, ctxFor, insertStaff } from "../support/fixtures";
 import {
   disputeObject,
   paymentIntentFor,
@@ -181,6 +183,39 @@ describe("the event catalogue", () => {
       messageId: "catalogue-1",
       body: JSON.stringify({ user_id: "u-42" }),
     });
+
+    // Four eyes: large payments and full refunds wait for a second admin; approved, rejected,
+    // failed (the payment moved meanwhile) and expired.
+    const second = await insertStaff(t.db, "admin", "second@paydesk.test");
+    const approver = ctxFor(t.db, {
+      type: "staff",
+      id: second.id,
+      email: second.email,
+      name: second.name,
+      role: "admin",
+    });
+    const large = {
+      customer: customer.email,
+      amount: "15000.00",
+      currency: "RUB",
+      status: "succeeded" as const,
+    };
+    const asked = await submitPayment(ctx, { ...large, reason: "Annual contract" });
+    if (asked.status !== "awaiting_approval") throw new Error("expected a held payment");
+    const approved = await approveRequest(approver, {
+      id: asked.approvalRequestId,
+      reason: "Contract checked",
+    });
+    const largeId = String((approved.request.result as { paymentId: string }).paymentId);
+    const fullRefund = await submitRefund(ctx, { paymentId: largeId, reason: "Contract cancelled" });
+    if (fullRefund.status !== "awaiting_approval") throw new Error("expected a held refund");
+    await refundPayment(ctx, { paymentId: largeId, amount: "100.00", reason: "Goodwill" });
+    await approveRequest(approver, { id: fullRefund.approvalRequestId, reason: "Agreed" }).catch(() => null);
+    const rejected = await submitPayment(ctx, { ...large, reason: "Second contract" });
+    if (rejected.status !== "awaiting_approval") throw new Error("expected a held payment");
+    await rejectRequest(approver, { id: rejected.approvalRequestId, reason: "No contract on file" });
+    await submitPayment(ctx, { ...large, reason: "Third contract" });
+    await expireApprovalRequests(t.db, { now: new Date(Date.now() + 8 * 86_400_000) });
 
     // The clock: everything granted so far has run out a year later.
     await expireSubscriptions(t.db, { now: new Date(Date.now() + 400 * 86_400_000) });

@@ -8,10 +8,10 @@ import { nowOf } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
 import { searchCustomers } from "@/lib/customers/search";
 import { changePaymentStatus } from "@/lib/payments/change-status";
-import { createPayment } from "@/lib/payments/create";
+import { submitPayment } from "@/lib/payments/create";
 import { previewCreateEffect, previewRefundEffect, previewTransitionEffect } from "@/lib/payments/preview";
 import { actThroughProvider } from "@/lib/payments/provider-action";
-import { refundPayment } from "@/lib/payments/refund";
+import { submitRefund } from "@/lib/payments/refund";
 import { decideReview } from "@/lib/payments/review-decision";
 import { syncPayment } from "@/lib/payments/sync";
 import { updatePayment } from "@/lib/payments/update";
@@ -32,9 +32,20 @@ export const createPaymentAction = defineAction({
   permission: "payment.create",
   input: createPaymentInput,
   async run(ctx, _input, raw) {
-    const result = await createPayment(ctx, raw);
+    const result = await submitPayment(ctx, raw);
+    if (result.status === "awaiting_approval") {
+      // Held for a second admin (lib/approvals): nothing was recorded but the request.
+      revalidatePath("/approvals");
+      return {
+        awaitingApproval: true as const,
+        approvalRequestId: result.approvalRequestId,
+        expiresAt: result.expiresAt,
+        message: result.message,
+      };
+    }
     revalidatePath("/payments");
     return {
+      awaitingApproval: false as const,
       id: result.payment.id,
       created: result.created,
       status: result.payment.status,
@@ -62,7 +73,17 @@ export const refundAction = defineAction({
   permission: "payment.refund",
   input: refundInput,
   async run(ctx, _input, raw) {
-    const result = await refundPayment(ctx, raw);
+    const result = await submitRefund(ctx, raw);
+    if (result.status === "awaiting_approval") {
+      // Held for a second admin (lib/approvals): nothing was refunded yet.
+      revalidatePath("/approvals");
+      return {
+        outcome: "awaiting_approval" as const,
+        approvalRequestId: result.approvalRequestId,
+        expiresAt: result.expiresAt,
+        message: result.message,
+      };
+    }
     revalidatePath(`/payments/${result.payment.id}`);
     return {
       id: result.payment.id,

@@ -1,0 +1,32 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { approveRequest, rejectRequest } from "@/lib/approvals/decide";
+import { decisionInput } from "@/lib/approvals/schema";
+import { defineAction } from "@/lib/auth/action";
+
+// Approve or reject another admin's request (lib/approvals/decide.ts refuses the requester's own).
+
+export const approveRequestAction = defineAction({
+  permission: "approval.decide",
+  input: decisionInput,
+  async run(ctx, _input, raw) {
+    const { request } = await approveRequest(ctx, raw);
+    revalidatePath("/approvals");
+    return {
+      id: request.id,
+      status: request.status,
+      result: request.result as Record<string, unknown> | null,
+    };
+  },
+});
+
+export const rejectRequestAction = defineAction({
+  permission: "approval.decide",
+  input: decisionInput,
+  async run(ctx, _input, raw) {
+    const { request } = await rejectRequest(ctx, raw);
+    revalidatePath("/approvals");
+    return { id: request.id, status: request.status };
+  },
+});
