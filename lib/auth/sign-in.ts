@@ -23,6 +23,7 @@ import {
   refund,
 } from "./rate-limit";
 import { SESSION_MAX_MS } from "./session-length";
+import { secondStepAfterPassword } from "./two-factor/sign-in-step";
 import { appendBudgetedAudit, WRITE_KINDS } from "./write-budget";
 
 export interface SignedInUser {
@@ -35,7 +36,8 @@ export interface SignedInUser {
 export type SignInFailure = "invalid" | "locked" | "rate_limited";
 
 export type SignInResult =
-  | { ok: true; user: SignedInUser }
+  /** With `challenge`: the password passed, but no session until a second factor does. */
+  | { ok: true; user: SignedInUser; challenge?: string }
   | { ok: false; code: SignInFailure; retryAfterSeconds?: number };
 
 /**
@@ -166,7 +168,15 @@ async function checkSignIn(
     await clearEmailFailures(db, email);
     await refund(db, spent, now);
     const actor: Actor = { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
-    await db.transaction(async (tx) => {
+    const signedIn = { id: user.id, email: user.email, name: user.name, role: user.role };
+    const challenge = await db.transaction(async (tx) => {
+      // An account with a second factor gets a challenge, not a sign-in: its entry
+      // (`staff.sign_in_challenge`) replaces `staff.sign_in`, which only a valid code writes.
+      const opened = await secondStepAfterPassword(tx, signedIn, request);
+      if (opened) {
+        await tx.update(staffUsers).set({ failedLoginCount: 0 }).where(eq(staffUsers.id, user.id));
+        return opened;
+      }
       await tx
         .update(staffUsers)
         .set({ failedLoginCount: 0, lockedUntil: null, lastLoginAt: now })
@@ -182,8 +192,9 @@ async function checkSignIn(
           after: { lastLoginAt: now.toISOString() },
         },
       );
+      return null;
     });
-    return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+    return challenge ? { ok: true, user: signedIn, challenge } : { ok: true, user: signedIn };
   }
 
   // The fifth failure in the window locks the email, account or not.

@@ -110,6 +110,10 @@ describe("two-factor sign-in", () => {
       authorizeCredentials(t.db, { email: user.email, password: PASSWORD }, request(now));
 
     const challenge = challengeOf(await password(at(60)));
+    // The password alone signs nobody in: one challenge entry, no `staff.sign_in`, no last login.
+    expect(await audits(t.db, "staff.sign_in", user.id)).toHaveLength(0);
+    expect(await audits(t.db, "staff.sign_in_challenge", user.id)).toHaveLength(1);
+    expect((await staffRow(t.db, user.id))?.lastLoginAt).toBeNull();
     const [row] = await t.db.select().from(signInChallenges).where(eq(signInChallenges.id, challenge));
     expect(row).toMatchObject({ staffId: user.id, usedAt: null, failedAttempts: 0 });
     expect(row!.expiresAt.getTime() - row!.createdAt.getTime()).toBe(5 * 60 * SECOND);
@@ -146,8 +150,9 @@ describe("two-factor sign-in", () => {
       ok: true,
       user: { id: user.id, email: user.email, name: user.name, role: "support" },
     });
-    const [entry] = (await audits(t.db, "staff.sign_in", user.id)).slice(-1);
-    expect(entry!.after).toMatchObject({ secondFactor: "totp" });
+    const signIns = await audits(t.db, "staff.sign_in", user.id);
+    expect(signIns).toHaveLength(1);
+    expect(signIns[0]!.after).toMatchObject({ secondFactor: "totp" });
 
     // The challenge is spent, and the code cannot be replayed on a new one.
     expect(

@@ -1,7 +1,7 @@
 import type { Db } from "@/db/client";
 import { type SignedInUser, type SignInRequest, signInWithPassword } from "../sign-in";
 import { completeSignInChallenge } from "./challenge";
-import { SECOND_FACTOR_PREFIX, secondStepAfterPassword } from "./sign-in-step";
+import { SECOND_FACTOR_PREFIX } from "./sign-in-step";
 
 export type AuthorizeOutcome = { ok: true; user: SignedInUser } | { ok: false; code: string };
 
@@ -24,7 +24,6 @@ export async function authorizeCredentials(
   const result = await signInWithPassword(db, credentials, request);
   if (!result.ok) return { ok: false, code: result.code };
   // An enrolled account gets no session from its password alone: a challenge instead.
-  const challenge = await secondStepAfterPassword(db, result.user, request);
-  if (challenge) return { ok: false, code: `${SECOND_FACTOR_PREFIX}${challenge}` };
+  if (result.challenge) return { ok: false, code: `${SECOND_FACTOR_PREFIX}${result.challenge}` };
   return { ok: true, user: result.user };
 }

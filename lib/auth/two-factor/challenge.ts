@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, gt, isNull, lt, sum } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { signInChallenges, staffUsers } from "@/db/schema";
 import { appendAudit } from "../../audit/append";
 import type { Actor, ServiceContext } from "../../context";
@@ -34,39 +34,37 @@ const ANONYMOUS: Actor = { type: "system", id: "system:sign-in" };
  * challenge that only a valid code turns into one. Its id is random and short-lived.
  */
 export async function openSignInChallenge(
-  db: Db,
+  tx: Tx,
   user: SignedInUser,
   request: SignInRequest,
 ): Promise<string> {
   const id = randomUUID();
   const now = request.now ?? new Date();
   const expiresAt = new Date(now.getTime() + CHALLENGE_SECONDS * 1000);
-  await db.transaction(async (tx) => {
-    // Old challenges only matter while their wrong codes still count towards a lock-out.
-    await tx
-      .delete(signInChallenges)
-      .where(lt(signInChallenges.expiresAt, new Date(now.getTime() - 2 * LOCKOUT_SECONDS * 1000)));
-    await tx.insert(signInChallenges).values({ id, staffId: user.id, createdAt: now, expiresAt });
-    // The password step's own entry says the password passed; this one says no session
-    // followed yet: the sign-in waits for a second factor.
-    await appendAudit(
-      tx,
-      {
-        actor: { type: "staff", ...user },
-        via: "web",
-        requestId: request.requestId ?? randomUUID(),
-        ip: request.ip,
-        userAgent: request.userAgent,
-        now: () => now,
-      },
-      {
-        action: "staff.sign_in_challenge",
-        entityType: "staff",
-        entityId: user.id,
-        after: { secondFactorRequired: true, expiresAt: expiresAt.toISOString() },
-      },
-    );
-  });
+  // Old challenges only matter while their wrong codes still count towards a lock-out.
+  await tx
+    .delete(signInChallenges)
+    .where(lt(signInChallenges.expiresAt, new Date(now.getTime() - 2 * LOCKOUT_SECONDS * 1000)));
+  await tx.insert(signInChallenges).values({ id, staffId: user.id, createdAt: now, expiresAt });
+  // Instead of the password step's `staff.sign_in`: the password passed, no session
+  // followed yet, the sign-in waits for a second factor.
+  await appendAudit(
+    tx,
+    {
+      actor: { type: "staff", ...user },
+      via: "web",
+      requestId: request.requestId ?? randomUUID(),
+      ip: request.ip,
+      userAgent: request.userAgent,
+      now: () => now,
+    },
+    {
+      action: "staff.sign_in_challenge",
+      entityType: "staff",
+      entityId: user.id,
+      after: { secondFactorRequired: true, expiresAt: expiresAt.toISOString() },
+    },
+  );
   return id;
 }
 

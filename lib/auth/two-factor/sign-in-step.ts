@@ -1,4 +1,4 @@
-import type { Db } from "@/db/client";
+import type { Tx } from "@/db/client";
 import type { SignedInUser, SignInRequest } from "../sign-in";
 import { openSignInChallenge } from "./challenge";
 import { hasTwoFactor } from "./status";
@@ -15,15 +15,15 @@ export function challengeFromCode(code: string | undefined): string | null {
 }
 
 /**
- * After a passed password: a challenge id when the account has a second factor (no session
+ * After a passed password, in the sign-in's transaction: a challenge id when the account has a second factor (no session
  * yet), or null when the password alone opens a session (an account not enrolled; if its
  * role requires a factor, that session can only enrol: see mustEnrolTwoFactor).
  */
 export async function secondStepAfterPassword(
-  db: Db,
+  tx: Tx,
   user: SignedInUser,
   request: SignInRequest,
 ): Promise<string | null> {
-  if (!(await hasTwoFactor(db, user.id))) return null;
-  return openSignInChallenge(db, user, request);
+  if (!(await hasTwoFactor(tx, user.id))) return null;
+  return openSignInChallenge(tx, user, request);
 }
