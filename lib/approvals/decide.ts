@@ -9,7 +9,7 @@ import { parseInput } from "../validation/parse";
 import { recordStep } from "./events";
 import { enabledRules } from "./match";
 import { comparablePreview, describeDifference } from "./previews";
-import { RERUNS } from "./reruns";
+import { type Applied, RERUNS } from "./reruns";
 import { type DecisionInput, decisionInput } from "./schema";
 import type { ApprovalRequest } from "./types";
 
@@ -74,6 +74,8 @@ export async function expireLocked(tx: Tx, ctx: ServiceContext, row: ApprovalReq
 
 export interface DecisionResult {
   request: ApprovalRequest;
+  /** What the provider said, for an approved provider refund asked for after the approval committed. */
+  followUp?: Record<string, unknown>;
 }
 
 /**
@@ -136,10 +138,10 @@ export async function approveRequest(ctx: ServiceContext, raw: DecisionInput): P
         role: requester.role,
       },
     };
-    let result: Record<string, unknown>;
+    let applied: Applied;
     try {
       // A savepoint: a refusal of the verb undoes everything it wrote, and the request records it.
-      result = await tx.transaction((sp) =>
+      applied = await tx.transaction((sp) =>
         rerun.apply({ ...requesterCtx, db: sp }, row, { requestId: row.id, approvedBy: approver }),
       );
     } catch (err) {
@@ -154,15 +156,32 @@ export async function approveRequest(ctx: ServiceContext, raw: DecisionInput): P
         status: "approved",
         decidedBy: approver.id,
         decisionReason: input.reason,
-        result: toJson(result) as Record<string, unknown>,
+        result: toJson(applied.result) as Record<string, unknown>,
       },
       { audit: "approval.approve", event: "approval.approved", reason: input.reason },
       now,
     );
-    return { request, error: null };
+    const afterCommit = applied.afterCommit;
+    return {
+      request,
+      error: null,
+      followUp: afterCommit ? () => afterCommit({ ...requesterCtx, db: ctx.db }) : null,
+    };
   });
   // The expiry or failure is kept (committed above); the caller is told it did not apply.
   if (outcome.error) throw new ServiceError("conflict", outcome.error);
+  // A provider refund is asked for only now, committed and outside every lock; its refusal or
+  // lost answer is the refund's own outcome (recorded on it), not the approval's.
+  if ("followUp" in outcome && outcome.followUp) {
+    try {
+      return { request: outcome.request, followUp: await outcome.followUp() };
+    } catch (err) {
+      // The provider refused (or failed) the refund: recorded on the refund itself, which is
+      // closed as failed. The approval stands; the approver is told what the provider said.
+      if (!isServiceError(err)) throw err;
+      return { request: outcome.request, followUp: { outcome: "failed", message: err.message } };
+    }
+  }
   return { request: outcome.request };
 }
 

@@ -5,7 +5,7 @@ import type { ApprovalRuleKind } from "@/db/schema/approvals";
 import type { ServiceContext } from "../context";
 import { createPayment } from "../payments/create";
 import { lockPayment } from "../payments/lock";
-import { refundPayment } from "../payments/refund";
+import { type RefundResult, recordApprovedRefund, sendRefund } from "../payments/refund";
 import { grantDaysFor } from "../subscriptions/effects";
 import type { CreatePaymentInput, RefundInput } from "../validation/payment";
 import { type MatchedRule, matchPaymentCreate, matchRefund, type RuleView } from "./match";
@@ -29,11 +29,17 @@ export interface Rerun {
     rules: RuleView[],
     now: Date,
   ): Promise<{ preview: ActionPreview; matched: MatchedRule[] } | { gone: string }>;
-  apply(
-    ctx: ServiceContext,
-    request: ApprovalRequest,
-    grant: ApprovalGrant,
-  ): Promise<Record<string, unknown>>;
+  apply(ctx: ServiceContext, request: ApprovalRequest, grant: ApprovalGrant): Promise<Applied>;
+}
+
+export interface Applied {
+  result: Record<string, unknown>;
+  /**
+   * What must happen after the approval commits, outside its locks (a provider refund's call to
+   * its provider), run as the same context on the pool. Its refusal does not undo the approval:
+   * the refund it asks for is already recorded, as on the refund verb's own path.
+   */
+  afterCommit?: (ctx: ServiceContext) => Promise<Record<string, unknown>>;
 }
 
 const createRerun: Rerun = {
@@ -66,9 +72,11 @@ const createRerun: Rerun = {
   async apply(ctx, request, grant) {
     const result = await createPayment(ctx, request.input as CreatePaymentInput, { approval: grant });
     return {
-      paymentId: result.payment.id,
-      paymentStatus: result.payment.status,
-      validUntil: result.subscription?.currentPeriodEnd ?? null,
+      result: {
+        paymentId: result.payment.id,
+        paymentStatus: result.payment.status,
+        validUntil: result.subscription?.currentPeriodEnd ?? null,
+      },
     };
   },
 };
@@ -104,16 +112,31 @@ async function refundCheck(
   return { preview, matched };
 }
 
+function refundSummary(result: RefundResult): Record<string, unknown> {
+  return {
+    paymentId: result.payment.id,
+    paymentStatus: result.payment.status,
+    refundId: result.refund.id,
+    refundStatus: result.refund.status,
+    outcome: result.outcome,
+  };
+}
+
 const refundRerun: Rerun = {
   recheck: (tx, request, rules, now) => refundCheck(tx, request, rules, now, true),
   async apply(ctx, request, grant) {
-    const result = await refundPayment(ctx, request.input as RefundInput, { approval: grant });
+    const recorded = await recordApprovedRefund(ctx, request.input as RefundInput, grant);
+    if (!("unsent" in recorded)) return { result: refundSummary(recorded) };
+    const { payment, refund } = recorded.unsent;
     return {
-      paymentId: result.payment.id,
-      paymentStatus: result.payment.status,
-      refundId: result.refund.id,
-      refundStatus: result.refund.status,
-      outcome: result.outcome,
+      result: {
+        paymentId: payment.id,
+        paymentStatus: payment.status,
+        refundId: refund.id,
+        refundStatus: refund.status,
+      },
+      afterCommit: async (after) =>
+        refundSummary(await sendRefund(after, payment, refund, { firstAttempt: true })),
     };
   },
 };

@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import { approvalStatuses } from "@/db/schema/approvals";
-import { approveRequest, rejectRequest } from "../approvals/decide";
+import { approveRequest, type DecisionResult, rejectRequest } from "../approvals/decide";
 import { listRequests } from "../approvals/queries";
 import { adminContext, withDatabase } from "./database";
 import { actorOption, jsonOption } from "./options";
@@ -69,12 +69,15 @@ export function registerApprovalCommands(program: Command): void {
       .action((id: string, opts) =>
         withDatabase(async (handle) => {
           const ctx = await adminContext(handle, opts.actor);
-          const { request } = await verb(ctx, { id, reason: opts.reason });
+          const decision: DecisionResult = await verb(ctx, { id, reason: opts.reason });
+          const { request } = decision;
+          // A provider refund's outcome is known only after the approval committed.
+          const result = request.result ? { ...(request.result as object), ...decision.followUp } : null;
           emit(
             opts.json,
-            { id: request.id, status: request.status, result: request.result, decidedAt: request.decidedAt },
+            { id: request.id, status: request.status, result, decidedAt: request.decidedAt },
             () =>
-              `${done}: request ${request.id} (${request.action})${request.result ? `\n${JSON.stringify(request.result)}` : ""}`,
+              `${done}: request ${request.id} (${request.action})${result ? `\n${JSON.stringify(result)}` : ""}`,
           );
         }),
       );

@@ -64,6 +64,29 @@ export async function refundPayment(
     options.approval ? { mode: "approved", grant: options.approval } : { mode: "refuse" },
   );
   if ("approvalRequestId" in result) throw new Error("a refused gate never holds");
+  if ("unsent" in result) throw new Error("only an approved re-run defers the provider call");
+  return result;
+}
+
+/** A provider refund recorded as pending whose provider call waits until the caller commits. */
+export interface UnsentRefund {
+  unsent: { payment: Payment; refund: Refund };
+}
+
+/**
+ * The approved re-run of a held refund, inside the approval's transaction. A manual refund is
+ * done here; a provider refund is only recorded (pending, with its idempotency key) and handed
+ * back, so that the provider is asked after the approval commits and outside its locks, as the
+ * refund verb does: a provider call must never sit inside a transaction that could still roll
+ * back the refund it created.
+ */
+export async function recordApprovedRefund(
+  ctx: ServiceContext,
+  raw: RefundInput,
+  grant: ApprovalGrant,
+): Promise<RefundResult | UnsentRefund> {
+  const result = await runRefund(ctx, raw, { mode: "approved", grant }, { send: false });
+  if ("approvalRequestId" in result) throw new Error("an approved re-run never holds");
   return result;
 }
 
@@ -75,6 +98,7 @@ export type SubmitRefundResult = ({ status: "applied" } & RefundResult) | Awaiti
  */
 export async function submitRefund(ctx: ServiceContext, raw: RefundInput): Promise<SubmitRefundResult> {
   const result = await runRefund(ctx, raw, { mode: "hold" });
+  if ("unsent" in result) throw new Error("the staff entry always sends");
   return "approvalRequestId" in result ? result : { status: "applied", ...result };
 }
 
@@ -88,7 +112,8 @@ async function runRefund(
   ctx: ServiceContext,
   raw: RefundInput,
   gate: ApprovalGate,
-): Promise<RefundResult | AwaitingApproval> {
+  options: { send: boolean } = { send: true },
+): Promise<RefundResult | AwaitingApproval | UnsentRefund> {
   assertCan(ctx, "payment.refund");
   const input = parseInput(refundInput, raw);
   const now = nowOf(ctx);
@@ -226,6 +251,7 @@ async function runRefund(
   if ("held" in requested && requested.held) return requested.held;
   if ("done" in requested && requested.done) return requested.done;
   const { payment, refund } = requested.pending as { payment: Payment; refund: Refund };
+  if (!options.send) return { unsent: { payment, refund } };
   return sendRefund(ctx, payment, refund, { firstAttempt: true });
 }
 

@@ -11,12 +11,13 @@ export const approveRequestAction = defineAction({
   permission: "approval.decide",
   input: decisionInput,
   async run(ctx, _input, raw) {
-    const { request } = await approveRequest(ctx, raw);
+    const { request, followUp } = await approveRequest(ctx, raw);
     revalidatePath("/approvals");
     return {
       id: request.id,
       status: request.status,
-      result: request.result as Record<string, unknown> | null,
+      // A provider refund's outcome is known only after the approval committed.
+      result: { ...(request.result as Record<string, unknown> | null), ...followUp },
     };
   },
 });
