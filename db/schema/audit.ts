@@ -51,7 +51,7 @@ export const auditLog = pgTable(
 export type AuditRow = typeof auditLog.$inferSelect;
 
 /**
- * A signed snapshot of every chain's head. Deleting a chain's newest entry (or rewriting a
+ * A signed snapshot of chain heads (all of them, or those that moved: a delta). Deleting a chain's newest entry (or rewriting a
  * chain) leaves its head behind the checkpoint, which `audit verify` reports. The signature
  * is an HMAC under a key the app's database role cannot read from the database.
  */
@@ -63,7 +63,11 @@ export const auditCheckpoints = pgTable(
     /** Highest audit occurred_at covered, and how many chains. */
     coveredUntil: ts("covered_until").notNull(),
     chainCount: integer("chain_count").notNull(),
-    /** [{ chainKey, seq, hash }] sorted by chainKey. */
+    /**
+     * { full, fullAt?, heads: [{ chainKey, seq, hash }] sorted by chainKey }: every chain (full)
+     * or the ones that moved since the previous checkpoint (lib/audit/checkpoint.ts). Older rows
+     * hold the bare array (full).
+     */
     heads: jsonb("heads").notNull(),
     keyId: text("key_id").notNull(),
     signature: text("signature").notNull(),

@@ -17,8 +17,9 @@ export function checkpointIntervalMs(): number | null {
 }
 
 /**
- * Signs every audit chain's head (lib/audit/checkpoint.ts) when anything changed, one instance at
- * a time by lease; null when another instance holds it.
+ * Signs the heads of the audit chains that moved (a delta; every chain once a day) with
+ * lib/audit/checkpoint.ts when anything changed, one instance at a time by lease; null when
+ * another instance holds it.
  */
 export async function runCheckpointJob(db: Db, holder: string = INSTANCE_ID) {
   const lease = await acquireLease(db, CHECKPOINT_JOB, holder, LEASE_TTL_MS);
