@@ -48,7 +48,7 @@ export function describeVerify(result: VerifyResult): string {
     );
   } else if (cp.problems.length === 0) {
     lines.push(
-      `Checkpoints intact: ${cp.checked} signatures valid; every chain reaches its signed head (latest ${iso(cp.latest?.createdAt)}, ${cp.latest?.chainCount} chains)`,
+      `Checkpoints intact: ${cp.checked} signatures valid; every chain reaches its signed head (latest ${iso(cp.latest?.createdAt)}, signing ${cp.latest?.chainCount} chain heads)`,
     );
   } else {
     lines.push(`Checkpoints BROKEN: ${cp.problems.length} problem(s)`);
