@@ -113,7 +113,13 @@ describe("audit log", () => {
     expect(total).toBe(1 + 5 + 2 + 3);
 
     const result = await verifyAuditChain(t.db);
-    expect(result).toEqual({ ok: true, checked: total, chains: 4, firstBroken: null });
+    expect(result).toEqual({
+      ok: true,
+      checked: total,
+      chains: 4,
+      firstBroken: null,
+      checkpoints: { checked: 0, latest: null, problems: [] },
+    });
 
     const aChain = await chain(t.db, `payment:${a.id}`);
     expect(aChain.map((r) => r.action)).toEqual([
@@ -256,7 +262,13 @@ describe("audit log", () => {
     // 4 customer.create, 3 × (create, status, update) payments, 3 × subscription.extend
     expect(total).toBe(4 + 9 + 3);
     const intact = await verifyAuditChain(t.db);
-    expect(intact).toEqual({ ok: true, checked: total, chains: 4 + 3 + 3, firstBroken: null });
+    expect(intact).toEqual({
+      ok: true,
+      checked: total,
+      chains: 4 + 3 + 3,
+      firstBroken: null,
+      checkpoints: { checked: 0, latest: null, problems: [] },
+    });
     for (const { payment } of created) {
       expect((await chain(t.db, `payment:${payment.id}`)).map((r) => r.chainSeq)).toEqual([1, 2, 3]);
     }
