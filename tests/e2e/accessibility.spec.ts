@@ -241,6 +241,38 @@ const STOPS: Stop[] = [
     },
   },
   {
+    name: "approvals",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/approvals");
+      await expect(page.getByRole("heading", { name: "Approvals", level: 1 })).toBeVisible();
+    },
+  },
+  {
+    name: "settings-approvals",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/settings/approvals");
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    },
+  },
+  {
+    name: "settings-security",
+    role: "admin",
+    open: async ({ page }) => {
+      await page.goto("/settings/security");
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    },
+  },
+  {
+    name: "account-security",
+    role: "auditor",
+    open: async ({ page }) => {
+      await page.goto("/account/security");
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    },
+  },
+  {
     name: "forbidden",
     role: "support",
     open: async ({ page }) => {
