@@ -10,8 +10,8 @@ import { Button } from "@/components/ui/button";
 import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { ReasonDialog } from "@/components/ui/reason-dialog";
 import { PROVIDER_LABEL, providerStatusSentence } from "./labels";
-import { ReasonDialog } from "./reason-dialog";
 
 type Provider = "stripe" | "yookassa";
 

@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { reviewDecisionAction } from "@/app/(admin)/payments/actions";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
-import { ReasonDialog } from "./reason-dialog";
+import { ReasonDialog } from "@/components/ui/reason-dialog";
 
 /**
  * A provider payment that succeeded in another currency than its plan's, or for less than its

@@ -21,7 +21,7 @@ test.describe("changing a staff member's role as admin", () => {
     await expect(member.page).toHaveURL(/\/account\/password$/);
 
     await staffPage.row(email).getByRole("button", { name: "Change role" }).click();
-    const dialog = staffPage.page.getByRole("alertdialog", { name: `Change the role of ${email}?` });
+    const dialog = staffPage.page.getByRole("dialog", { name: `Change the role of ${email}?` });
     await expect(dialog).toBeVisible();
     await dialog.getByLabel("New role").selectOption("auditor");
     // Without a reason nothing changes: the field says why.

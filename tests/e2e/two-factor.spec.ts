@@ -112,7 +112,7 @@ test.describe("two-factor sign-in", () => {
     // The admin resets the member's second factor: their session ends, the password alone signs in again.
     await staffPage.goto();
     await staffPage.row(email).getByRole("button", { name: "Reset second factor" }).click();
-    const dialog = staffPage.page.getByRole("alertdialog");
+    const dialog = staffPage.page.getByRole("dialog", { name: /Reset the second factor/ });
     await dialog.getByLabel("Reason").fill("Lost phone, verified by a call");
     await dialog.getByRole("button", { name: "Reset second factor" }).click();
     await expect(dialog).toBeHidden();

@@ -2,10 +2,10 @@
 
 import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
-import { ReasonDialog } from "@/components/payments/reason-dialog";
 import { relativeTime } from "@/components/review/relative-time";
 import { ReviewSection } from "@/components/review/review-section";
 import { Button } from "@/components/ui/button";
+import { ReasonDialog } from "@/components/ui/reason-dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ParkedMessageItem } from "@/lib/review/parked";
 import { retryParkedAction } from "./actions";
