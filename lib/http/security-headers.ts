@@ -58,8 +58,9 @@ export const STATIC_SECURITY_HEADERS: ReadonlyArray<{ key: string; value: string
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
   {
     key: "Permissions-Policy",
+    // Only features Chromium knows: an unknown one (e.g. `bluetooth`) logs a warning on every page.
     value:
-      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), hid=(), " +
+      "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), hid=(), " +
       "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), browsing-topics=(), " +
       "interest-cohort=()",
   },

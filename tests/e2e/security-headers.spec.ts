@@ -11,7 +11,12 @@ import { asRole, expect, signedOut, test } from "./support/fixtures";
 async function watchViolations(page: Page): Promise<() => Promise<string[]>> {
   const messages: string[] = [];
   page.on("console", (message) => {
-    if (/Content Security Policy|Refused to (execute|load|apply|connect|frame)/i.test(message.text())) {
+    // A policy the browser cannot parse (an unknown Permissions-Policy feature) warns here too.
+    if (
+      /Content Security Policy|Refused to (execute|load|apply|connect|frame)|Permissions-Policy/i.test(
+        message.text(),
+      )
+    ) {
       messages.push(message.text());
     }
   });
