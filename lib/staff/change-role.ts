@@ -1,6 +1,5 @@
-import { and, asc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
-import type { Tx } from "@/db/client";
 import { type StaffUser, staffUsers } from "@/db/schema";
 import { staffRoles } from "@/db/schema/enums";
 import { appendAudit } from "../audit/append";
@@ -9,6 +8,7 @@ import { ServiceError } from "../errors";
 import { reason } from "../validation/common";
 import { parseInput } from "../validation/parse";
 import { staffId } from "../validation/staff";
+import { lockEnabledAdmins, lockStaff } from "./locks";
 
 export const changeStaffRoleInput = z.object({
   staffId,
@@ -23,12 +23,6 @@ export interface ChangeStaffRoleResult {
   role: StaffUser["role"];
   /** False when the account already had the role: nothing was written, no session ended. */
   changed: boolean;
-}
-
-async function lockStaff(tx: Tx, id: string): Promise<StaffUser> {
-  const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, id)).for("update");
-  if (!user) throw ServiceError.notFound(`No staff account with id ${id}`);
-  return user;
 }
 
 /**
@@ -46,20 +40,7 @@ export async function changeStaffRole(
   const now = nowOf(ctx);
 
   return ctx.db.transaction(async (tx) => {
-    // The enabled admins first, in id order, then the target: the lock order of every staff
-    // change (manage.ts), so two admins demoting each other at once serialise instead of both
-    // seeing two admins (or deadlocking); the second then sees the first's commit.
-    const enabledAdmins = await tx
-      .select({ id: staffUsers.id })
-      .from(staffUsers)
-      .where(and(eq(staffUsers.role, "admin"), eq(staffUsers.disabled, false)))
-      .orderBy(asc(staffUsers.id))
-      .for("update");
-    // An admin demoted or disabled while this request waited no longer acts.
-    const actor = ctx.actor;
-    if (actor.type === "staff" && !enabledAdmins.some((a) => a.id === actor.id)) {
-      throw new ServiceError("forbidden", `${actor.email} is no longer an enabled admin`);
-    }
+    const enabledAdmins = await lockEnabledAdmins(tx, ctx);
     const before = await lockStaff(tx, id);
     if (before.role === input.role) {
       return { id: before.id, email: before.email, role: before.role, changed: false };

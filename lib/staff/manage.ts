@@ -1,5 +1,5 @@
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Queryable, Tx } from "@/db/client";
+import { asc, eq, sql } from "drizzle-orm";
+import type { Queryable } from "@/db/client";
 import { type StaffUser, staffUsers } from "@/db/schema";
 import { appendAudit } from "../audit/append";
 import { clearEmailFailures } from "../auth/rate-limit";
@@ -12,6 +12,7 @@ import {
   type SetStaffDisabledInput,
   setStaffDisabledInput,
 } from "../validation/staff";
+import { lockEnabledAdmins, lockStaff } from "./locks";
 import { generatePassword, hashPassword } from "./password";
 
 /** A staff account as the staff page shows it: never the password hash. */
@@ -56,12 +57,6 @@ export interface SetStaffDisabledResult {
   changed: boolean;
 }
 
-async function lockStaff(tx: Tx, staffId: string): Promise<StaffUser> {
-  const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, staffId)).for("update");
-  if (!user) throw ServiceError.notFound(`No staff account with id ${staffId}`);
-  return user;
-}
-
 function listItem(user: StaffUser): StaffListItem {
   const { passwordHash: _hash, updatedAt: _updated, ...item } = user;
   return item;
@@ -81,21 +76,8 @@ export async function setStaffDisabled(
   const now = nowOf(ctx);
 
   return ctx.db.transaction(async (tx) => {
-    // Every call locks the enabled admins first, in id order, then the target: one lock
-    // order for all, so two admins disabling each other serialise (the second then sees
-    // the first's commit and refuses) instead of both seeing two admins, or deadlocking.
-    const enabledAdmins = await tx
-      .select({ id: staffUsers.id })
-      .from(staffUsers)
-      .where(and(eq(staffUsers.role, "admin"), eq(staffUsers.disabled, false)))
-      .orderBy(asc(staffUsers.id))
-      .for("update");
-    // An admin disabled by a transaction that committed while this one waited no longer
-    // acts: a request in flight when its admin was disabled must not go through.
+    const enabledAdmins = await lockEnabledAdmins(tx, ctx);
     const actor = ctx.actor;
-    if (actor.type === "staff" && !enabledAdmins.some((a) => a.id === actor.id)) {
-      throw new ServiceError("forbidden", `${actor.email} is no longer an enabled admin`);
-    }
     const before = await lockStaff(tx, staffId);
     if (before.disabled === input.disabled) return { user: listItem(before), changed: false };
 
