@@ -140,7 +140,9 @@ describe("GET /api/metrics", () => {
       expect(res.headers.get("cache-control")).toBe("no-store");
       expect(text).toContain("# TYPE paydesk_webhook_processing_seconds histogram");
       expect(text).toContain("# TYPE paydesk_payments gauge");
-      expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+      // prom-client counts CPU from the registry's creation, and the kernel accounts it in
+      // ticks: on a fresh registry the figure may honestly still be 0, so only its presence is pinned.
+      expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);
       expect(value(samples, "nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
       for (const query of ["payments", "webhook_events", "outbox", "outbound_deliveries", "jobs"]) {
         expect(value(samples, "paydesk_scrape_query_success", { query }), query).toBe(1);
@@ -328,7 +330,9 @@ describe("GET /api/metrics", () => {
       const samples = await scrapeOk();
       expect(value(samples, "paydesk_scrape_query_success", { query: "payments" })).toBe(0);
       expect(value(samples, "paydesk_payments", { provider: "manual", status: "succeeded" })).toBeUndefined();
-      expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+      // prom-client counts CPU from the registry's creation, and the kernel accounts it in
+      // ticks: on a fresh registry the figure may honestly still be 0, so only its presence is pinned.
+      expect(value(samples, "process_cpu_user_seconds_total")).toBeGreaterThanOrEqual(0);
     });
   });
 
