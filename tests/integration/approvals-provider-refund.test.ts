@@ -5,7 +5,6 @@ import type { DatabaseHandle, Db } from "@/db/client";
 import { approvalRequests, type Payment, payments, refunds } from "@/db/schema";
 import { approveRequest } from "@/lib/approvals/decide";
 import type { Actor, ServiceContext } from "@/lib/context";
-import { isServiceError, type ServiceError } from "@/lib/errors";
 import { submitRefund } from "@/lib/payments/refund";
 import { syncPayment } from "@/lib/payments/sync";
 import { resetBreakers } from "@/lib/providers/breaker";
@@ -13,6 +12,7 @@ import { resetRejectionBudgets } from "@/lib/webhooks/rejections";
 import { resetActionSession, useActionDb } from "../support/action-session";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { baseline, ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 import { stripeEvent, stripeId, WEBHOOK_SECRET, webhookRequest } from "../support/stripe";
 import { type StripeApiStandIn, startStripeApiStandIn } from "../support/stripe-api";
 
@@ -106,16 +106,6 @@ afterEach(async () => {
   globalForDb.__paydeskDb = undefined;
   await t.close();
 });
-
-async function refused(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isServiceError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a ServiceError");
-}
 
 /** A succeeded 15,000.00 RUB PaymentIntent at the stand-in, recorded by its webhook. */
 async function stripePaid(): Promise<Payment> {
@@ -304,7 +294,7 @@ describe(`an approved full refund of a Stripe payment (${backend})`, () => {
     stripe.fault = null;
     const sentBefore = refundPosts().length;
     const requestsBefore = await requestCount();
-    const again = await refused(
+    const again = await refusal(
       submitRefund(a, { paymentId: payment.id, amount: null, reason: "Customer left (again)" }),
     );
     expect(again.code).toBe("conflict");

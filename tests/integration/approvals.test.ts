@@ -12,6 +12,7 @@ import { refundPayment, submitRefund } from "@/lib/payments/refund";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { rowCounts } from "../support/db-snapshot";
 import { baseline, type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 
 type StaffActor = Extract<Actor, { type: "staff" }>;
 
@@ -22,16 +23,6 @@ function actorOf(row: {
   role: "admin" | "support" | "auditor";
 }): StaffActor {
   return { type: "staff", id: row.id, email: row.email, name: row.name, role: row.role };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isServiceError(err)) return { code: err.code, message: err.message };
-    throw err;
-  }
-  throw new Error("expected a refusal");
 }
 
 function held<T extends { status: string }>(result: T) {

@@ -4,7 +4,6 @@ import { auditLog, webhookDeliveries, webhookEndpoints } from "@/db/schema";
 import type { StaffRole } from "@/db/schema/enums";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor, ServiceContext } from "@/lib/context";
-import { ServiceError } from "@/lib/errors";
 import { emitEvent } from "@/lib/events/emit";
 import { resendDelivery } from "@/lib/outbound/deliver";
 import {
@@ -19,20 +18,12 @@ import { runOutboundOnce } from "@/lib/outbound/loop";
 import { signingSecrets } from "@/lib/outbound/signature";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 
 const PUBLIC_URL = "https://93.184.215.14/hooks/paydesk";
 
 function actorOf(user: Awaited<ReturnType<typeof insertStaff>>): Actor {
   return { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ServiceError);
-  return err as ServiceError;
 }
 
 describe("outbound endpoints (service verbs)", () => {

@@ -17,7 +17,6 @@ import { auditLog, type Payment, payments } from "@/db/schema";
 import type { PaymentStatus, StaffRole } from "@/db/schema/enums";
 import { type Actor, type ServiceContext, systemContext } from "@/lib/context";
 import { createCustomer } from "@/lib/customers/create";
-import { isServiceError, type ServiceError } from "@/lib/errors";
 import { applyProviderState } from "@/lib/payments/apply-provider-state";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { actThroughProvider } from "@/lib/payments/provider-action";
@@ -33,6 +32,7 @@ import { yookassaState } from "@/lib/providers/yookassa/target";
 import { resetActionSession, signInAs, useActionDb } from "../support/action-session";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 import { type Json, type StripeApiStandIn, startStripeApiStandIn } from "../support/stripe-api";
 import {
   startYooKassaApiStandIn,
@@ -155,16 +155,6 @@ async function totalAudits(db: Db) {
     n: number;
   }[];
   return Number(n);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isServiceError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a ServiceError");
 }
 
 describe("no hand-set status: the service verb and the web action", () => {

@@ -14,7 +14,6 @@ import {
   subscriptions,
 } from "@/db/schema";
 import type { ServiceContext } from "@/lib/context";
-import { isServiceError, type ServiceError } from "@/lib/errors";
 import { PEER_HEADER, peerHeaderValue } from "@/lib/http/peer";
 import { refundPayment } from "@/lib/payments/refund";
 import { syncPayment } from "@/lib/payments/sync";
@@ -23,6 +22,7 @@ import { resetRejectionBudgets } from "@/lib/webhooks/rejections";
 import { resetActionSession, useActionDb } from "../support/action-session";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { baseline } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 import { stripeEvent, stripeId, WEBHOOK_SECRET, webhookRequest } from "../support/stripe";
 import { type Json, type StripeApiStandIn, startStripeApiStandIn } from "../support/stripe-api";
 import {
@@ -145,16 +145,6 @@ async function eventCount(type: string, paymentId: string) {
   return rows.length;
 }
 
-async function refused(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isServiceError(err)) return err;
-    throw err;
-  }
-  throw new Error("expected a ServiceError");
-}
-
 const refundPosts = () => stripe.count("POST", "/v1/refunds");
 
 describe("Stripe: the refund is made but its answer is lost", () => {
@@ -187,7 +177,7 @@ describe("Stripe: the refund is made but its answer is lost", () => {
     // A second refund is refused while the first waits, and nothing is sent.
     stripe.fault = null;
     const sentBefore = refundPosts();
-    const second = await refused(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }));
+    const second = await refusal(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }));
     expect(second.code).toBe("conflict");
     expect(second.message).toMatch(/do not refund again/i);
     expect(refundPosts()).toBe(sentBefore);
@@ -221,7 +211,7 @@ describe("Stripe: the refund is made but its answer is lost", () => {
     await expectSettledOnce(payment, refund.id, String(stripeRefund.id));
 
     const sentBefore = refundPosts();
-    const again = await refused(refundPayment(ctx, { paymentId: payment.id, reason: "Once more" }));
+    const again = await refusal(refundPayment(ctx, { paymentId: payment.id, reason: "Once more" }));
     expect(again.code).not.toBe("internal");
     expect(refundPosts()).toBe(sentBefore);
     expect(stripe.refunds.size).toBe(1);
@@ -269,7 +259,7 @@ describe("Stripe: refunds Stripe settles later", () => {
     expect(result.refund.providerRefundId).toMatch(/^re_/);
     expect(await reload(payment.id)).toMatchObject({ status: "succeeded", refundedMinor: 0n });
     expect(await liveGrant(payment.id)).toBe(true);
-    expect((await refused(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }))).code).toBe(
+    expect((await refusal(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }))).code).toBe(
       "conflict",
     );
 
@@ -382,7 +372,7 @@ describe("YooKassa: the refund is made but its answer is lost", () => {
     expect(result.refund).toMatchObject({ status: "pending", providerRefundId: null });
     expect(yookassa.refunds.size).toBe(1);
     const [made] = [...yookassa.refunds.values()];
-    expect((await refused(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }))).code).toBe(
+    expect((await refusal(refundPayment(ctx, { paymentId: payment.id, reason: "Again" }))).code).toBe(
       "conflict",
     );
 

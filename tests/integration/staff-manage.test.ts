@@ -3,26 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, staffUsers } from "@/db/schema";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import type { Actor, ServiceContext } from "@/lib/context";
-import { isServiceError, ServiceError } from "@/lib/errors";
+import { isServiceError, type ServiceError } from "@/lib/errors";
 import { createStaff } from "@/lib/staff/create";
 import { listStaff, resetStaffPassword, setStaffDisabled } from "@/lib/staff/manage";
 import { verifyPassword } from "@/lib/staff/password";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 
 type StaffRow = Awaited<ReturnType<typeof insertStaff>>;
 
 function actorOf(user: StaffRow): Actor {
   return { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ServiceError);
-  return err as ServiceError;
 }
 
 async function staffAudit(db: TestDatabase["db"], staffId: string) {

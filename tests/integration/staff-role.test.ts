@@ -5,25 +5,17 @@ import { auditLog, staffUsers } from "@/db/schema";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { actorForSession } from "@/lib/auth/session";
 import type { Actor, ServiceContext } from "@/lib/context";
-import { isServiceError, ServiceError } from "@/lib/errors";
+import { isServiceError, type ServiceError } from "@/lib/errors";
 import { changeStaffRole } from "@/lib/staff/change-role";
 import { lastJson, useCliProcess } from "../support/cli";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { type Clock, clockAt, ctxFor, insertStaff } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 
 type StaffRow = Awaited<ReturnType<typeof insertStaff>>;
 
 function actorOf(user: StaffRow): Actor {
   return { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ServiceError);
-  return err as ServiceError;
 }
 
 describe("changing a staff member's role (issue 12, defect 9)", () => {

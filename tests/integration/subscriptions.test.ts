@@ -2,13 +2,13 @@ import { asc, eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { payments, subscriptionGrants, subscriptions } from "@/db/schema";
 import type { ServiceContext } from "@/lib/context";
-import { ServiceError } from "@/lib/errors";
 import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
 import { refundPayment } from "@/lib/payments/refund";
 import { getCustomerSubscriptions } from "@/lib/subscriptions/queries";
 import { freshDatabase, type TestDatabase } from "../support/db";
 import { baseline, type Clock, clockAt } from "../support/fixtures";
+import { refusal } from "../support/refusal";
 
 const START = "2026-01-01T00:00:00.000Z";
 
@@ -66,15 +66,6 @@ describe("subscription effects of payments", () => {
     const { subscriptions } = await getCustomerSubscriptions(t.db, customerId, clock.now());
     expect(subscriptions).toHaveLength(1);
     return subscriptions[0]!;
-  }
-
-  async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
-    const err = await promise.then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(ServiceError);
-    return err as ServiceError;
   }
 
   it("a first succeeded payment creates an active subscription for the plan's 30 days", async () => {
