@@ -1,7 +1,4 @@
-import ipaddr from "ipaddr.js";
-
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
-type Range = [Address, number];
+import { type Address, type AddressRange, inAddressRanges, parseAddress, parseAddressRange } from "./address";
 
 /**
  * Who may speak for the client: the proxies in front of the app (`TRUSTED_PROXIES`,
@@ -9,7 +6,7 @@ type Range = [Address, number];
  * (`TRUSTED_PROXY_HOPS`; 1 when proxies are listed and the count is not given).
  */
 export interface ProxyTrust {
-  ranges: readonly Range[];
+  ranges: readonly AddressRange[];
   hops: number;
 }
 
@@ -17,45 +14,16 @@ export class ProxyTrustConfigError extends Error {
   override name = "ProxyTrustConfigError";
 }
 
-/**
- * An address as a socket or a proxy writes it: IPv4, IPv6, IPv4-mapped IPv6
- * (`::ffff:192.0.2.1`, what Node reports on a dual-stack socket), bracketed IPv6, either with
- * a port. Null for anything else; IPv4 must be four decimal parts (ipaddr.js would also read
- * "3221225985" or octal).
- */
-export function parseAddress(text: string | null | undefined): Address | null {
-  if (!text) return null;
-  let s = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
-  if (bracketed?.[1]) s = bracketed[1];
-  else if (/^[\d.]+:\d+$/.test(s)) s = s.slice(0, s.lastIndexOf(":"));
-  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return ipaddr.IPv4.parse(s);
-  // ipaddr.js reads "::a.b.c.d" (IPv4-compatible, deprecated) as if it were mapped; it is not.
-  if (/^::(\d{1,3}\.){3}\d{1,3}$/.test(s)) return null;
-  if (!ipaddr.IPv6.isValid(s)) return null;
-  const v6 = ipaddr.IPv6.parse(s);
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
-}
-
 /** Parses `TRUSTED_PROXIES` / `TRUSTED_PROXY_HOPS`; throws a clear error on anything invalid. */
 export function parseProxyTrust(proxies: string | undefined, hops: string | undefined): ProxyTrust {
-  const ranges: Range[] = [];
+  const ranges: AddressRange[] = [];
   for (const item of (proxies ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)) {
-    if (item.includes("/")) {
-      if (!ipaddr.isValidCIDR(item)) {
-        throw new ProxyTrustConfigError(`TRUSTED_PROXIES: "${item}" is not an address or CIDR range`);
-      }
-      const [network, bits] = ipaddr.parseCIDR(item);
-      ranges.push([network, bits]);
-      continue;
-    }
-    const address = parseAddress(item);
-    if (!address)
-      throw new ProxyTrustConfigError(`TRUSTED_PROXIES: "${item}" is not an address or CIDR range`);
-    ranges.push([address, address.kind() === "ipv4" ? 32 : 128]);
+    const range = parseAddressRange(item);
+    if (!range) throw new ProxyTrustConfigError(`TRUSTED_PROXIES: "${item}" is not an address or CIDR range`);
+    ranges.push(range);
   }
   let hopCount = ranges.length > 0 ? 1 : 0;
   if (hops !== undefined && hops.trim() !== "") {
@@ -87,14 +55,7 @@ export function proxyTrustFromEnv(env: NodeJS.ProcessEnv = process.env): ProxyTr
 }
 
 export function isTrustedProxy(address: Address | null, trust: ProxyTrust): boolean {
-  if (!address) return false;
-  return trust.ranges.some(([network, bits]) => {
-    if (address.kind() === network.kind()) return address.match(network, bits);
-    if (address.kind() === "ipv4" && network.kind() === "ipv6") {
-      return (address as ipaddr.IPv4).toIPv4MappedAddress().match(network, bits);
-    }
-    return false;
-  });
+  return inAddressRanges(address, trust.ranges);
 }
 
 function entries(forwardedFor: string | null): string[] {

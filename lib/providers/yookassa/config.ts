@@ -1,5 +1,5 @@
-import ipaddr from "ipaddr.js";
 import { Webhook } from "standardwebhooks";
+import { type AddressRange, inAddressRanges, parseAddress, parseAddressRange } from "@/lib/http/address";
 
 /**
  * The addresses YooKassa sends notifications from, as published in its documentation
@@ -19,14 +19,11 @@ export const DEFAULT_API_BASE = "https://api.yookassa.ru";
 /** YooKassa waits about 10 s for an answer; the API re-fetch must fit well inside that. */
 export const DEFAULT_API_TIMEOUT_MS = 5_000;
 
-type Address = ipaddr.IPv4 | ipaddr.IPv6;
-export type CidrRange = [Address, number];
-
 export interface YooKassaConfig {
   /** Basic-auth user and password of the API; null when not configured. */
   shopId: string | null;
   secretKey: string | null;
-  allowedRanges: readonly CidrRange[];
+  allowedRanges: readonly AddressRange[];
   /** Verifier of the optional Standard Webhooks HMAC; null when no secret is set. */
   hmac: Webhook | null;
   apiBase: string;
@@ -43,18 +40,17 @@ const env = (name: string): string | null => {
   return value ? value : null;
 };
 
-export function parseAllowedRanges(text: string): CidrRange[] {
+export function parseAllowedRanges(text: string): AddressRange[] {
   const entries = text
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   if (entries.length === 0) throw new YooKassaConfigError("YOOKASSA_ALLOWED_IPS lists no address range");
   return entries.map((entry) => {
-    const cidr = entry.includes("/") ? entry : `${entry}/${entry.includes(":") ? 128 : 32}`;
-    if (!ipaddr.isValidCIDR(cidr)) {
+    const range = parseAddressRange(entry);
+    if (!range)
       throw new YooKassaConfigError(`YOOKASSA_ALLOWED_IPS: "${entry}" is not an address or CIDR range`);
-    }
-    return ipaddr.parseCIDR(cidr);
+    return range;
   });
 }
 
@@ -103,35 +99,7 @@ export function yookassaConfig(): YooKassaConfig {
   return config;
 }
 
-/**
- * An address as a proxy may write it: plain IPv4 or IPv6, IPv4-mapped IPv6
- * (`::ffff:185.71.76.1`), bracketed IPv6, either with a port. Null for anything else.
- * IPv4 must be four decimal parts: `ipaddr.js` would also read "3111213057" or octal forms.
- */
-export function parseClientAddress(text: string | null): Address | null {
-  if (!text) return null;
-  let s = text.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
-  if (bracketed?.[1]) s = bracketed[1];
-  else if (/^[\d.]+:\d+$/.test(s)) s = s.slice(0, s.lastIndexOf(":"));
-  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return ipaddr.IPv4.parse(s);
-  // ipaddr.js reads "::a.b.c.d" (IPv4-compatible, deprecated) as if it were mapped; it is not.
-  if (/^::(\d{1,3}\.){3}\d{1,3}$/.test(s)) return null;
-  if (!ipaddr.IPv6.isValid(s)) return null;
-  const v6 = ipaddr.IPv6.parse(s);
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
-}
-
 /** Whether a client address falls inside one of the allowed ranges (either IP family). */
-export function isAllowedSource(ranges: readonly CidrRange[], text: string | null): boolean {
-  const address = parseClientAddress(text);
-  if (!address) return false;
-  return ranges.some(([network, bits]) => {
-    if (address.kind() === network.kind()) return address.match(network, bits);
-    // An IPv4 client against a range written as IPv4-mapped IPv6 (::ffff:a.b.c.d/n).
-    if (address.kind() === "ipv4" && network.kind() === "ipv6") {
-      return (address as ipaddr.IPv4).toIPv4MappedAddress().match(network, bits);
-    }
-    return false;
-  });
+export function isAllowedSource(ranges: readonly AddressRange[], text: string | null): boolean {
+  return inAddressRanges(parseAddress(text), ranges);
 }
