@@ -72,6 +72,25 @@ export async function expireLocked(tx: Tx, ctx: ServiceContext, row: ApprovalReq
   );
 }
 
+/**
+ * Who may decide a request, in one place: under its row lock, a different admin than the one who
+ * asked, while it is pending. One past its 7 days is closed as expired here (committed with the
+ * caller's transaction) and handed back as `expired` instead, so the caller can say so.
+ */
+async function lockDecidable(
+  tx: Tx,
+  ctx: ServiceContext,
+  id: string,
+  approver: StaffActor,
+  now: Date,
+): Promise<{ row: ApprovalRequest } | { expired: ApprovalRequest }> {
+  const row = await lockRequest(tx, id);
+  if (row.requestedBy === approver.id) throw new ServiceError("forbidden", OWN_REQUEST);
+  if (row.status !== "pending") throw alreadyDecided(row);
+  if (row.expiresAt <= now) return { expired: await expireLocked(tx, ctx, row, now) };
+  return { row };
+}
+
 export interface DecisionResult {
   request: ApprovalRequest;
   /** What the provider said, for an approved provider refund asked for after the approval committed. */
@@ -91,12 +110,9 @@ export async function approveRequest(ctx: ServiceContext, raw: DecisionInput): P
   const input = parseInput(decisionInput, raw);
   const now = nowOf(ctx);
   const outcome = await ctx.db.transaction(async (tx) => {
-    const row = await lockRequest(tx, input.id);
-    if (row.requestedBy === approver.id) throw new ServiceError("forbidden", OWN_REQUEST);
-    if (row.status !== "pending") throw alreadyDecided(row);
-    if (row.expiresAt <= now) {
-      return { request: await expireLocked(tx, ctx, row, now), error: "This request expired: ask again" };
-    }
+    const locked = await lockDecidable(tx, ctx, input.id, approver, now);
+    if ("expired" in locked) return { request: locked.expired, error: "This request expired: ask again" };
+    const { row } = locked;
     const fail = async (failure: string) => ({
       request: await close(
         tx,
@@ -192,12 +208,9 @@ export async function rejectRequest(ctx: ServiceContext, raw: DecisionInput): Pr
   const input = parseInput(decisionInput, raw);
   const now = nowOf(ctx);
   const outcome = await ctx.db.transaction(async (tx) => {
-    const row = await lockRequest(tx, input.id);
-    if (row.requestedBy === approver.id) throw new ServiceError("forbidden", OWN_REQUEST);
-    if (row.status !== "pending") throw alreadyDecided(row);
-    if (row.expiresAt <= now) {
-      return { request: await expireLocked(tx, ctx, row, now), error: "This request had already expired" };
-    }
+    const locked = await lockDecidable(tx, ctx, input.id, approver, now);
+    if ("expired" in locked) return { request: locked.expired, error: "This request had already expired" };
+    const { row } = locked;
     const request = await close(
       tx,
       ctx,
