@@ -598,9 +598,8 @@ webhooks
   );
 
 // ---------------------------------------------------------------- staff
-program
-  .command("staff")
-  .description("staff accounts")
+const staff = program.command("staff").description("staff accounts");
+staff
   .command("create")
   .requiredOption("--email <email>")
   .requiredOption("--name <name>")
@@ -636,8 +635,8 @@ program
 registerEndpointCommands(program);
 registerApiKeyCommands(program);
 registerApprovalCommands(program);
-registerStaffTwoFactorCommands(program);
-registerStaffRoleCommand(program);
+registerStaffTwoFactorCommands(staff);
+registerStaffRoleCommand(staff);
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

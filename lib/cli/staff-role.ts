@@ -1,19 +1,16 @@
 import { type Command, Option } from "commander";
-import { sql } from "drizzle-orm";
-import { staffUsers } from "@/db/schema";
 import { staffRoles } from "@/db/schema/enums";
-import { ServiceError } from "../errors";
 import { changeStaffRole } from "../staff/change-role";
-import { isUuid } from "../validation/common";
 import { adminContext, withDatabase } from "./database";
 import { actorOption, jsonOption } from "./options";
 import { emit } from "./output";
+import { staffNamedBy } from "./staff-target";
 
-/** `staff role <id|email> --role R --reason R --actor A`: the staff page's "Change role". */
-export function registerStaffRoleCommand(program: Command): void {
-  const staff =
-    program.commands.find((c) => c.name() === "staff") ??
-    program.command("staff").description("staff accounts");
+/**
+ * `staff role <id|email> --role R --reason R --actor A`: the staff page's "Change role"; registered under
+ * the `staff` command of lib/cli/main.ts.
+ */
+export function registerStaffRoleCommand(staff: Command): void {
   staff
     .command("role")
     .description("give a staff member another role (audited; ends all their sessions)")
@@ -25,15 +22,7 @@ export function registerStaffRoleCommand(program: Command): void {
     .action((who: string, opts) =>
       withDatabase(async (handle) => {
         const ctx = await adminContext(handle, opts.actor);
-        const [user] = await handle.db
-          .select({ id: staffUsers.id })
-          .from(staffUsers)
-          .where(
-            isUuid(who)
-              ? sql`${staffUsers.id} = ${who.toLowerCase()}`
-              : sql`lower(${staffUsers.email}) = ${who.trim().toLowerCase()}`,
-          );
-        if (!user) throw ServiceError.notFound(`No staff account ${who}`);
+        const user = await staffNamedBy(handle.db, who);
         const result = await changeStaffRole(ctx, { staffId: user.id, role: opts.role, reason: opts.reason });
         emit(opts.json, result, () =>
           result.changed
