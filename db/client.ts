@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -17,8 +16,17 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Anything that can run a query: the database or an open transaction. */
 export type Queryable = Db | Tx;
 
-/** Extensions the migrations create; PGlite must be given them when it opens. */
-export const pgliteExtensions = { pg_trgm };
+/**
+ * PGlite with the extensions the migrations create (it must be given them when it opens).
+ * Imported on first use: a process on PostgreSQL (the CLI above all) never loads it.
+ */
+export async function loadPglite() {
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("@electric-sql/pglite/contrib/pg_trgm"),
+  ]);
+  return { PGlite, extensions: { pg_trgm } };
+}
 
 export interface DatabaseHandle {
   db: Db;
@@ -121,8 +129,9 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
   }
 
   const dataDir = options.dataDir ?? defaultDataDir();
+  const { PGlite, extensions } = await loadPglite();
   if (dataDir.startsWith("memory://")) {
-    const pglite = await PGlite.create({ extensions: pgliteExtensions });
+    const pglite = await PGlite.create({ extensions });
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     return { db, kind: "pglite", location: "memory", pglite, close: () => pglite.close() };
   }
@@ -130,7 +139,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
   ensurePrivateDataDir(dataDir);
   const release = await acquireDataDirLock(dataDir);
   try {
-    const pglite = await PGlite.create(path.join(dataDir, "pgdata"), { extensions: pgliteExtensions });
+    const pglite = await PGlite.create(path.join(dataDir, "pgdata"), { extensions });
     const db = drizzlePglite(pglite, { schema }) as unknown as Db;
     return {
       db,

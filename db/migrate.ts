@@ -90,6 +90,9 @@ export async function migrateDatabase(handle: DatabaseHandle, options: MigrateOp
   }
   const url = options.url || handle.url;
   if (!url) throw new Error("a PostgreSQL handle without its connection URL");
+  // The common case, nothing pending, is answered on a connection the caller already has: no
+  // lock and no extra connections (two new connections were most of a CLI call's database time).
+  if (handle.sql && (await upToDate(handle.sql, folder))) return;
   await withAdvisoryLock(url, MIGRATION_LOCK_KEY, async () => {
     // The migrator runs its statements in one transaction on a single-connection client.
     const conn = postgres(url, { max: 1, onnotice: () => {} });

@@ -30,6 +30,7 @@ import { changePaymentStatus } from "@/lib/payments/change-status";
 import { createPayment } from "@/lib/payments/create";
 import { parseAuditListQuery } from "@/lib/validation/audit-list";
 import { resetActionSession, signInAs, signOut, useActionDb } from "../support/action-session";
+import { CLI_ARGS, CLI_COMMAND } from "../support/cli";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { baseline, ctxFor, insertStaff } from "../support/fixtures";
 
@@ -333,7 +334,6 @@ describe("audit CSV export", () => {
 
 describe("audit export on the CLI", () => {
   const ROOT = path.resolve(import.meta.dirname, "../..");
-  const TSX = path.join(ROOT, "node_modules/.bin/tsx");
   const run = promisify(execFile);
   let tmp: string;
   let env: NodeJS.ProcessEnv;
@@ -349,7 +349,7 @@ describe("audit export on the CLI", () => {
 
   async function cli(args: string[]) {
     try {
-      const { stdout, stderr } = await run(TSX, ["lib/cli/main.ts", "audit", "export", ...args], {
+      const { stdout, stderr } = await run(CLI_COMMAND, [...CLI_ARGS, "audit", "export", ...args], {
         cwd: ROOT,
         env,
         encoding: "buffer",

@@ -30,6 +30,7 @@ import type { ProviderState } from "@/lib/providers/target";
 import { fetchYooKassaPayment } from "@/lib/providers/yookassa/api";
 import { yookassaState } from "@/lib/providers/yookassa/target";
 import { resetActionSession, signInAs, useActionDb } from "../support/action-session";
+import { CLI_ARGS, CLI_COMMAND } from "../support/cli";
 import { backend, freshDatabase, type TestDatabase } from "../support/db";
 import { ctxFor, insertStaff } from "../support/fixtures";
 import { refusal } from "../support/refusal";
@@ -53,7 +54,6 @@ const STATUSES: PaymentStatus[] = ["pending", "processing", "succeeded", "failed
 const ADMIN_EMAIL = "admin@paydesk.test";
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 let stripe: StripeApiStandIn;
 let yookassa: YooKassaApiStandIn;
@@ -254,7 +254,7 @@ describe("no hand-set status: the CLI (`payments status`)", () => {
 
   async function cli(args: string[]) {
     try {
-      const { stdout, stderr } = await run(TSX, ["lib/cli/main.ts", ...args], {
+      const { stdout, stderr } = await run(CLI_COMMAND, [...CLI_ARGS, ...args], {
         cwd: ROOT,
         env,
         timeout: 60_000,

@@ -10,7 +10,9 @@ import { backend, freshDatabase, type TestDatabase } from "./db";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+/** How a test runs the CLI: node and the launcher, exactly as `npm run cli` does. */
+export const CLI_COMMAND = process.execPath;
+export const CLI_ARGS = [path.join(ROOT, "lib/cli/launch.mjs")];
 
 export interface CliResult {
   code: number;
@@ -28,7 +30,7 @@ export interface CliProcessOptions {
 }
 
 export interface CliProcess {
-  /** Runs `tsx lib/cli/main.ts …args` with `input` (or nothing) on stdin; never throws on a non-zero exit. */
+  /** Runs `node lib/cli/launch.mjs …args` with `input` (or nothing) on stdin; never throws on a non-zero exit. */
   cli(args: string[], input?: string): Promise<CliResult>;
   /** The CLI processes' environment (set up in `beforeAll`). */
   env(): NodeJS.ProcessEnv;
@@ -73,7 +75,7 @@ export function useCliProcess(prefix: string, options: CliProcessOptions = {}): 
 
   async function cli(args: string[], input?: string): Promise<CliResult> {
     try {
-      const child = run(TSX, ["lib/cli/main.ts", ...args], { cwd: ROOT, env: currentEnv(), timeout });
+      const child = run(CLI_COMMAND, [...CLI_ARGS, ...args], { cwd: ROOT, env: currentEnv(), timeout });
       if (input !== undefined) {
         child.child.stdin?.end(input);
       } else {

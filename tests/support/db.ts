@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import postgres from "postgres";
-import { type DatabaseHandle, type Db, openDatabase, pgliteExtensions } from "@/db/client";
+import { type DatabaseHandle, type Db, openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
 import * as schema from "@/db/schema";
 
@@ -33,6 +34,9 @@ export function testDatabaseUrl(): string {
   if (!url) throw new Error("TEST_DATABASE_URL is not set");
   return url;
 }
+
+/** The extensions the migrations create, as `openDatabase` gives them to PGlite. */
+const pgliteExtensions = { pg_trgm };
 
 let pgliteTemplate: Promise<File | Blob> | null = null;
 
