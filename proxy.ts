@@ -95,5 +95,5 @@ function withoutReissuedSession(response: Response): Response {
 // skipping the proxy saves them the session decoding (~1 ms of CPU a delivery, measured by
 // bench:webhooks). PUBLIC lists them too, should the matcher ever let them through.
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|robots.txt|api/webhooks/|api/v1/).*)"],
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|icon.svg|robots.txt|api/webhooks/|api/v1/).*)"],
 };
