@@ -84,6 +84,18 @@ export function drizzleOverPostgres(sql: postgres.Sql): Db {
   return drizzlePostgres(client, { schema }) as unknown as Db;
 }
 
+// Which PostgreSQL database a drizzle handle opened by `openDatabase` is on, for work that needs a
+// connection of its own (the audit export's COPY runs on one it can close when the client leaves).
+// A registered symbol on the handle itself: Next bundles route handlers separately, so a module-level
+// map here could be another bundle's copy.
+const POSTGRES_URL = Symbol.for("paydesk.db.postgresUrl");
+
+/** The connection URL behind a database opened on PostgreSQL; null for PGlite and transactions. */
+export function postgresUrlOf(db: Queryable): string | null {
+  const url = (db as unknown as Record<symbol, unknown>)[POSTGRES_URL];
+  return typeof url === "string" ? url : null;
+}
+
 export function defaultDataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.env.DATA_DIR || ".data");
 }
@@ -125,6 +137,7 @@ export async function openDatabase(options: OpenOptions = {}): Promise<DatabaseH
       connection: { application_name: "paydesk" },
     });
     const db = drizzleOverPostgres(sql);
+    Object.defineProperty(db, POSTGRES_URL, { value: url });
     return { db, kind: "postgres", location: redact(url), sql, url, close: () => sql.end({ timeout: 5 }) };
   }
 

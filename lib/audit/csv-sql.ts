@@ -120,3 +120,26 @@ export function auditCsvBatchSql(
       ((array_agg(id order by occurred_at desc, id desc))[1])::text as last_id
     from cells`;
 }
+
+/**
+ * Every entry matching `where`, oldest first, as one statement for PostgreSQL's COPY: one text
+ * column per row holding the complete CSV record (the same expressions as the batches), in the
+ * binary format, which hands the record's bytes over as they are (db/copy-binary.ts).
+ */
+export function auditCsvCopySql(where: SQL | undefined): SQL {
+  const whereClause = where ? sql`where ${where}` : sql``;
+  // The inner query picks and orders the rows (a scan of the occurred_at index, as the batches
+  // do) and computes each cell's text once; `offset 0` keeps the planner from folding it into
+  // the outer query, which would compute the casts again in every place the quoting rules read
+  // them. The outer order repeats the inner one, which the planner satisfies without a sort.
+  return sql`copy (
+    select ${RECORD} from (
+      select ${auditLog.occurredAt} as occurred_at, ${auditLog.id} as id, ${CELL_COLUMNS}
+      from ${auditLog}
+      ${whereClause}
+      order by ${auditLog.occurredAt} asc nulls first, ${auditLog.id} asc nulls first
+      offset 0
+    ) as cells
+    order by occurred_at asc nulls first, id asc nulls first
+  ) to stdout with (format binary)`;
+}

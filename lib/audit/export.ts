@@ -1,5 +1,5 @@
 import { and, lte, ne, type SQL, sql } from "drizzle-orm";
-import type { Queryable } from "@/db/client";
+import { postgresUrlOf, type Queryable } from "@/db/client";
 import { queryRows } from "@/db/rows";
 import { auditLog } from "@/db/schema";
 import { assertCan, nowOf, type ServiceContext } from "../context";
@@ -8,6 +8,7 @@ import { type AuditListQuery, auditFiltersOnly, toAuditSearchParams } from "../v
 import { appendAudit } from "./append";
 import { AUDIT_CSV_COLUMNS, encodeCsv } from "./csv";
 import { auditCsvBatchSql, type EncodedBatch } from "./csv-sql";
+import { copyAuditRecords } from "./export-copy";
 import { auditListConditions, withCustomPlans } from "./list";
 
 /**
@@ -15,9 +16,10 @@ import { auditListConditions, withCustomPlans } from "./list";
  * `audit export` on the CLI, which therefore write the same bytes for the same filters.
  *
  * - Rows: the /audit page's filters and the viewer's visibility (lib/audit/list.ts), oldest
- *   first by (occurred_at, id), read in keyset batches, so memory stays flat however many rows
- *   match. No transaction is held open: a slow download must not pin a pooled connection (or,
- *   on PGlite, the one connection everybody shares).
+ *   first by (occurred_at, id). On PostgreSQL one `COPY` on a connection of its own streams them
+ *   (lib/audit/export-copy.ts); on PGlite, whose one connection everybody shares, they are read
+ *   in keyset batches with no transaction held open. Either way memory stays flat however many
+ *   rows match.
  * - The export is itself audited (`audit.export`, entity `audit_log` / `export:<request id>`,
  *   `after` = the filters, the viewer and the cut-off), in a transaction of its own that commits
  *   before the first byte, so it is on record whether or not the download completes.
@@ -117,6 +119,14 @@ export async function startAuditExport(
     if (started) throw new Error("an audit export can be read once");
     started = true;
     yield Buffer.from(encodeCsv([], AUDIT_CSV_COLUMNS), "utf8");
+    const url = postgresUrlOf(db);
+    if (url) {
+      for await (const part of copyAuditRecords(db, url, where)) {
+        rowCount += part.rows;
+        yield part.bytes;
+      }
+      return;
+    }
     // The next batch is read while this one is encoded (on PostgreSQL the server works in
     // parallel): at most one batch ahead of what has been handed out.
     let next: Promise<EncodedBatch> | null = readAhead(fetchBatch(db, where, null, batchSize));

@@ -13,11 +13,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET } from "@/app/audit/export/route";
 import { type DatabaseHandle, type Db, openDatabase } from "@/db/client";
 import { migrateDatabase } from "@/db/migrate";
+import { queryRows } from "@/db/rows";
 import { auditLog } from "@/db/schema";
 import { appendAudit } from "@/lib/audit/append";
 import { AUDIT_CSV_COLUMNS, auditCsvCast, type CsvCell } from "@/lib/audit/csv";
 import { createCsvRecordCounter } from "@/lib/audit/csv-progress";
 import { auditExportStream, startAuditExport } from "@/lib/audit/export";
+import { EXPORT_APPLICATION_NAME } from "@/lib/audit/export-copy";
 import { type AuditViewer, listAuditPage } from "@/lib/audit/list";
 import { verifyAuditExport } from "@/lib/audit/verify-export";
 import { runAuditExport } from "@/lib/cli/audit-export";
@@ -491,72 +493,102 @@ describe("audit export streaming", () => {
     await t?.close();
   });
 
-  it("reads a batch only when the reader has taken the previous one", async () => {
-    const ctx = ctxFor(t.db, staffActor(auditor), { via: "web" });
-    const exp = await startAuditExport(ctx, parseAuditListQuery(null), { batchSize: 10 });
-    const reader = auditExportStream(exp).getReader();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(exp.rowCount).toBe(0); // only the header is queued
-    await reader.read();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(exp.rowCount).toBe(10); // one batch waits for the reader, no more
-    await reader.read();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(exp.rowCount).toBe(20);
-    await reader.cancel();
-  });
+  it.runIf(backend === "pglite")(
+    "reads a batch only when the reader has taken the previous one",
+    async () => {
+      const ctx = ctxFor(t.db, staffActor(auditor), { via: "web" });
+      const exp = await startAuditExport(ctx, parseAuditListQuery(null), { batchSize: 10 });
+      const reader = auditExportStream(exp).getReader();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(exp.rowCount).toBe(0); // only the header is queued
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(exp.rowCount).toBe(10); // one batch waits for the reader, no more
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(exp.rowCount).toBe(20);
+      await reader.cancel();
+    },
+  );
 
-  it("errors the stream (a truncated download) and logs when the database fails mid-way", async () => {
-    const logs = captureLogs();
-    useActionDb(t.db);
-    signInAs(auditor.id);
-    try {
-      const response = await GET(
-        new Request("http://localhost/audit/export?action=bulk.fail", {
-          headers: { "x-request-id": "req-export" },
-        }),
-      );
-      expect(response.status).toBe(200);
-      const reader = response.body!.getReader();
-      let received = 0;
-      let renamed = false;
-      let failure: unknown = null;
-      for (;;) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) break;
-          received += value.length;
-          // After the header and the first batch, the table goes away under the export.
-          if (received > 100_000 && !renamed) {
-            renamed = true;
-            await t.db.execute(sql`alter table audit_log rename to audit_log_gone`);
+  it.runIf(backend === "postgres")(
+    "on PostgreSQL, hands records out only as the reader takes them",
+    async () => {
+      const ctx = ctxFor(t.db, staffActor(auditor), { via: "web" });
+      const exp = await startAuditExport(ctx, parseAuditListQuery(null));
+      const reader = auditExportStream(exp).getReader();
+      await reader.read(); // the header
+      await reader.read();
+      // The stream keeps one chunk ready beyond what was read, and no more.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const taken = exp.rowCount;
+      expect(taken).toBeGreaterThan(0);
+      expect(taken).toBeLessThan(10_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(exp.rowCount).toBe(taken);
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(exp.rowCount).toBeGreaterThan(taken);
+      await reader.cancel();
+    },
+  );
+
+  // On PostgreSQL the COPY holds its lock on audit_log for the whole export, so the table cannot
+  // be renamed under it; "audit export memory" kills its backend instead.
+  it.runIf(backend === "pglite")(
+    "errors the stream (a truncated download) and logs when the database fails mid-way",
+    async () => {
+      const logs = captureLogs();
+      useActionDb(t.db);
+      signInAs(auditor.id);
+      try {
+        const response = await GET(
+          new Request("http://localhost/audit/export?action=bulk.fail", {
+            headers: { "x-request-id": "req-export" },
+          }),
+        );
+        expect(response.status).toBe(200);
+        const reader = response.body!.getReader();
+        let received = 0;
+        let renamed = false;
+        let failure: unknown = null;
+        for (;;) {
+          try {
+            const { done, value } = await reader.read();
+            if (done) break;
+            received += value.length;
+            // After the header and the first batch, the table goes away under the export.
+            if (received > 100_000 && !renamed) {
+              renamed = true;
+              await t.db.execute(sql`alter table audit_log rename to audit_log_gone`);
+            }
+          } catch (err) {
+            failure = err;
+            break;
           }
-        } catch (err) {
-          failure = err;
-          break;
         }
+        expect(failure).not.toBeNull();
+        expect(received).toBeLessThan(10_000 * 200);
+        const failed = logs.lines().filter((l) => l.msg === "audit export failed midway");
+        expect(failed).toEqual([
+          expect.objectContaining({
+            level: "error",
+            // Ours, not the client's X-Request-Id (lib/auth/request.ts).
+            requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            exportId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            rows: expect.any(Number),
+            err: expect.objectContaining({ message: expect.any(String) }),
+          }),
+        ]);
+        // Cut short: some rows went out, not all of them.
+        expect(failed[0]!.rows as number).toBeGreaterThan(0);
+        expect(failed[0]!.rows as number).toBeLessThan(10_000);
+      } finally {
+        logs.restore();
+        await t.db.execute(sql`alter table if exists audit_log_gone rename to audit_log`);
       }
-      expect(failure).not.toBeNull();
-      expect(received).toBeLessThan(10_000 * 200);
-      const failed = logs.lines().filter((l) => l.msg === "audit export failed midway");
-      expect(failed).toEqual([
-        expect.objectContaining({
-          level: "error",
-          // Ours, not the client's X-Request-Id (lib/auth/request.ts).
-          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-          exportId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-          rows: expect.any(Number),
-          err: expect.objectContaining({ message: expect.any(String) }),
-        }),
-      ]);
-      // Cut short: some rows went out, not all of them.
-      expect(failed[0]!.rows as number).toBeGreaterThan(0);
-      expect(failed[0]!.rows as number).toBeLessThan(10_000);
-    } finally {
-      logs.restore();
-      await t.db.execute(sql`alter table if exists audit_log_gone rename to audit_log`);
-    }
-  });
+    },
+  );
 });
 
 describe("audit export memory", () => {
@@ -648,4 +680,63 @@ describe("audit export memory", () => {
     expect(peakBuffers).toBeLessThan(32 * MB);
     expect(peakRss).toBeLessThan(64 * MB);
   }, 300_000);
+
+  /** The export's backend, and any parallel workers it started (they carry its name too). */
+  async function exportBackends(): Promise<{ pid: number; state: string | null; leader: boolean }[]> {
+    return queryRows<{ pid: number; state: string | null; leader: boolean }>(
+      t.db,
+      sql`select pid, state, backend_type = 'client backend' as leader from pg_stat_activity
+        where datname = current_database() and application_name = ${EXPORT_APPLICATION_NAME}`,
+    );
+  }
+
+  it.runIf(backend === "postgres")(
+    "on PostgreSQL, a reader that goes away stops the database's COPY at once",
+    async () => {
+      const ctx = ctxFor(t.db, staffActor(auditor), { via: "web" });
+      const exp = await startAuditExport(ctx, parseAuditListQuery(null));
+      const reader = auditExportStream(exp).getReader();
+      for (let i = 0; i < 4; i++) await reader.read();
+      // Far more than the socket buffers hold is still to come: the backend is busy sending.
+      expect((await exportBackends()).filter((b) => b.leader)).toEqual([
+        expect.objectContaining({ state: "active" }),
+      ]);
+      const cancelledAt = performance.now();
+      await reader.cancel();
+      let left = await exportBackends();
+      while (left.length > 0 && performance.now() - cancelledAt < 2_000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        left = await exportBackends();
+      }
+      expect(left).toEqual([]);
+      expect(exp.rowCount).toBeLessThan(ROWS / 2);
+    },
+  );
+
+  it.runIf(backend === "postgres")(
+    "on PostgreSQL, a COPY whose backend dies errors the stream (a truncated download)",
+    async () => {
+      const ctx = ctxFor(t.db, staffActor(auditor), { via: "web" });
+      const exp = await startAuditExport(ctx, parseAuditListQuery(null));
+      const errors: unknown[] = [];
+      const reader = auditExportStream(exp, (err) => errors.push(err)).getReader();
+      for (let i = 0; i < 4; i++) await reader.read();
+      const [backendRow] = (await exportBackends()).filter((b) => b.leader);
+      expect(backendRow).toBeDefined();
+      await t.db.execute(sql`select pg_terminate_backend(${backendRow!.pid})`);
+      let failure: unknown = null;
+      try {
+        for (;;) {
+          const { done } = await reader.read();
+          if (done) break;
+        }
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).not.toBeNull();
+      expect(errors).toHaveLength(1);
+      expect(exp.rowCount).toBeGreaterThan(0);
+      expect(exp.rowCount).toBeLessThan(ROWS);
+    },
+  );
 });

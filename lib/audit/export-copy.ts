@@ -1,0 +1,78 @@
+import { type SQL, sql } from "drizzle-orm";
+import postgres from "postgres";
+import type { Queryable } from "@/db/client";
+import { CopyBinaryTextReader } from "@/db/copy-binary";
+import { inlineSqlText } from "@/db/inline-sql";
+import { auditCsvCopySql } from "./csv-sql";
+
+/**
+ * The export's records on PostgreSQL, straight from `COPY … TO STDOUT`, on a connection of its
+ * own.
+ *
+ * - Speed: the database encodes every record (lib/audit/csv-sql.ts) and streams them in one
+ *   statement; this process only strips the binary format's length prefixes.
+ * - Back-pressure: the driver pauses its socket when the reader stops pulling, so a slow client
+ *   holds the server's COPY at the speed of the download, with memory bounded by the buffers.
+ * - Time limit: one statement runs for the whole export, so the connection gets a statement
+ *   timeout of its own, sized for a long download (AUDIT_EXPORT_TIMEOUT_MS, default one hour),
+ *   that overrides a role's shorter one; and no JIT, which cost more than the encoding it compiles.
+ * - Disconnect: when the reader stops early (the client went away) the backend is terminated
+ *   through `db` (the same role may), so it stops instead of running to the end. A cancel request
+ *   would not do: a backend blocked sending to a socket nobody reads does not act on a cancel
+ *   until the send completes, and closing our end politely does not unblock it either (measured:
+ *   still in ClientWrite seconds later); termination is acted on even while blocked.
+ */
+
+export const DEFAULT_EXPORT_TIMEOUT_MS = 60 * 60_000;
+
+export function exportStatementTimeoutMs(): number {
+  const raw = Number.parseInt(process.env.AUDIT_EXPORT_TIMEOUT_MS ?? "", 10);
+  return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_EXPORT_TIMEOUT_MS;
+}
+
+/** What `pg_stat_activity` shows for an export's connection. */
+export const EXPORT_APPLICATION_NAME = "paydesk audit export";
+
+export interface CopiedRecords {
+  bytes: Uint8Array;
+  rows: number;
+}
+
+export async function* copyAuditRecords(
+  db: Queryable,
+  url: string,
+  where: SQL | undefined,
+): AsyncGenerator<CopiedRecords, void, undefined> {
+  const statement = inlineSqlText(auditCsvCopySql(where));
+  const client = postgres(url, {
+    max: 1,
+    onnotice: () => {},
+    connection: {
+      application_name: EXPORT_APPLICATION_NAME,
+      statement_timeout: exportStatementTimeoutMs(),
+      jit: "off",
+      standard_conforming_strings: "on",
+    },
+  });
+  const query = client.unsafe(statement);
+  let finished = false;
+  try {
+    const stream = await query.readable();
+    const reader = new CopyBinaryTextReader();
+    for await (const chunk of stream) {
+      const before = reader.rows;
+      const bytes = reader.feed(chunk as Uint8Array);
+      if (bytes.length > 0) yield { bytes, rows: reader.rows - before };
+    }
+    reader.end();
+    finished = true;
+  } finally {
+    if (!finished) {
+      const pid = (query as unknown as { state?: { pid?: number } }).state?.pid;
+      if (pid) await db.execute(sql`select pg_terminate_backend(${pid})`).catch(() => {});
+      await client.end({ timeout: 0 });
+    } else {
+      await client.end({ timeout: 5 });
+    }
+  }
+}
