@@ -16,11 +16,6 @@ interface Progress {
 /** Screen readers hear the progress at most this often; the numbers on screen move with every chunk. */
 const ANNOUNCE_EVERY_MS = 2000;
 
-function fileNameFrom(disposition: string | null): string {
-  const match = disposition ? /filename="([^"]+)"/.exec(disposition) : null;
-  return match?.[1] ?? "paydesk-audit.csv";
-}
-
 async function problemDetail(response: Response): Promise<string> {
   try {
     const body = (await response.json()) as { detail?: unknown; title?: unknown };
@@ -32,23 +27,44 @@ async function problemDetail(response: Response): Promise<string> {
   return `The server answered ${response.status}.`;
 }
 
-function saveFile(parts: BlobPart[], name: string): void {
-  const url = URL.createObjectURL(new Blob(parts, { type: "text/csv;charset=utf-8" }));
+/** The File System Access API's save picker (Chromium-based browsers, secure contexts). */
+interface SaveFilePicker {
+  showSaveFilePicker(options: {
+    suggestedName: string;
+    types: { description: string; accept: Record<string, string[]> }[];
+  }): Promise<{ createWritable(): Promise<WritableStream<Uint8Array>> }>;
+}
+
+function savePicker(): SaveFilePicker["showSaveFilePicker"] | null {
+  const candidate = (window as unknown as Partial<SaveFilePicker>).showSaveFilePicker;
+  return typeof candidate === "function" ? candidate.bind(window) : null;
+}
+
+/** `paydesk-audit-20260102T030405Z.csv`, as the server names it (lib/audit/export.ts). */
+function defaultFileName(): string {
+  return `paydesk-audit-${new Date()
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "")}.csv`;
+}
+
+/** Without a save picker the browser's own download manager streams the file to disk. */
+function downloadNatively(url: string): void {
   const link = document.createElement("a");
   link.href = url;
-  link.download = name;
+  link.download = "";
   link.hidden = true;
   document.body.append(link);
   link.click();
   link.remove();
-  // The browser has taken the file once click() returns; the URL can go after this task.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 /**
- * Downloads `/audit/export?<query>` (the audit page's filters) while showing how many rows and
- * bytes have arrived, with a Cancel button, then saves the file. Reading the body here instead
- * of navigating to the URL is what makes progress and cancelling possible.
+ * Downloads `/audit/export?<query>` (the audit page's filters) straight to a file the user picks,
+ * chunk by chunk as it arrives (never the whole file in memory), while showing how many rows and
+ * bytes have been written, with a Cancel button that stops the server's export and discards the
+ * partial file. Browsers without a save picker get the file from their own download manager,
+ * which also streams to disk (its progress and cancel are the browser's).
  */
 export function AuditExportButton({ query }: { query: string }) {
   const { prefs } = useFormat();
@@ -97,52 +113,80 @@ export function AuditExportButton({ query }: { query: string }) {
   useEffect(() => () => abortRef.current?.abort(), []);
 
   async function run() {
+    const search = query.replace(/^\?/, "");
+    const url = `/audit/export${search ? `?${search}` : ""}`;
+    const pick = savePicker();
+    if (!pick) {
+      downloadNatively(url);
+      setAnnouncement("Export started: your browser is downloading the file.");
+      toast.info("Export started", { description: "Your browser shows the download's progress." });
+      return;
+    }
+    let file: WritableStream<Uint8Array>;
+    let name: string;
+    try {
+      name = defaultFileName();
+      const handle = await pick({
+        suggestedName: name,
+        types: [{ description: "CSV file", accept: { "text/csv": [".csv"] } }],
+      });
+      file = await handle.createWritable();
+    } catch (err) {
+      // Closing the picker is a choice, not an error.
+      if ((err as Error).name !== "AbortError") {
+        toast.error("Export failed", {
+          description: `The file could not be created (${(err as Error).message}).`,
+        });
+      }
+      return;
+    }
+
     const controller = new AbortController();
     abortRef.current = controller;
     setProgress({ rows: 0, bytes: 0 });
     setAnnouncement("Export started.");
     let current: Progress = { rows: 0, bytes: 0 };
     try {
-      const search = query.replace(/^\?/, "");
-      const response = await fetch(`/audit/export${search ? `?${search}` : ""}`, {
+      const response = await fetch(url, {
         signal: controller.signal,
         cache: "no-store",
         headers: { accept: "text/csv" },
       });
       if (!response.ok || !response.body) {
+        await file.abort().catch(() => {});
         toast.error("Export failed", { description: await problemDetail(response) });
         return;
       }
-      const name = fileNameFrom(response.headers.get("content-disposition"));
       const counter = createCsvRecordCounter();
-      const parts: BlobPart[] = [];
-      const reader = response.body.getReader();
       let announced = performance.now();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        counter.push(value);
-        current = { rows: Math.max(counter.records - 1, 0), bytes: current.bytes + value.length };
-        setProgress(current);
-        if (performance.now() - announced >= ANNOUNCE_EVERY_MS) {
-          announced = performance.now();
-          setAnnouncement(`Exporting: ${summary(current)} received.`);
-        }
-      }
-      saveFile(parts, name);
+      const progress = new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          counter.push(chunk);
+          current = { rows: Math.max(counter.records - 1, 0), bytes: current.bytes + chunk.length };
+          setProgress(current);
+          if (performance.now() - announced >= ANNOUNCE_EVERY_MS) {
+            announced = performance.now();
+            setAnnouncement(`Exporting: ${summary(current)} written.`);
+          }
+          out.enqueue(chunk);
+        },
+      });
+      // The file is written as the chunks arrive; pipeTo closes (commits) it at the end and aborts
+      // (discards) it when the download fails or is cancelled.
+      await response.body.pipeThrough(progress).pipeTo(file, { signal: controller.signal });
       setAnnouncement(`Export finished: ${numbers.rows(current.rows)}.`);
       toast.success(`Exported ${numbers.rows(current.rows)}`, { description: name });
     } catch (err) {
+      await file.abort().catch(() => {});
       if (controller.signal.aborted) {
         setAnnouncement("Export cancelled.");
-        toast.info("Export cancelled", { description: "Nothing was saved." });
+        toast.info("Export cancelled", { description: "The partial file was discarded." });
       } else {
         setAnnouncement("Export failed.");
         toast.error("Export interrupted", {
           description:
             current.bytes > 0
-              ? `The download stopped after ${numbers.rows(current.rows)}; nothing was saved. Try again.`
+              ? `The download stopped after ${numbers.rows(current.rows)}; the partial file was discarded. Try again.`
               : `The export could not be downloaded (${(err as Error).message}). Try again.`,
         });
       }
