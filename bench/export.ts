@@ -103,8 +103,12 @@ const EXPORT_UNTIL = "2023-08-24T00:00:00.000Z";
 /** The warm-up export: one day, 3,333 entries. */
 const WARMUP_DAY = "2022-06-01";
 
-const THROUGHPUT_TARGET = 0.5;
-const MEMORY_TARGET_MB = 100;
+const THROUGHPUT_TARGET = 0.8;
+const MEMORY_TARGET_MB = 50;
+const FIRST_BYTE_TARGET_MS = 200;
+/** The abandoned download: cut after this long, and the database looked at this long after. */
+const ABANDON_AFTER_MS = 1_000;
+const BUSY_CHECK_AFTER_MS = 2_000;
 const SEARCH_TARGET_P95_MS = 30;
 
 // ---------------------------------------------------------------------------------------
@@ -730,6 +734,36 @@ function download(url: string, jar: CookieJar): Promise<Download> {
   });
 }
 
+/** Starts a download and hangs up after `afterMs`, as a user closing the tab would. */
+function abandonDownload(url: string, jar: CookieJar, afterMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    let cut = false;
+    const req = http.get(url, { headers: { cookie: jar.header() } }, (res) => {
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on("error", () => {});
+    });
+    req.on("error", (err) => {
+      if (!cut) reject(err);
+    });
+    setTimeout(() => {
+      cut = true;
+      req.destroy();
+      resolve(bytes);
+    }, afterMs);
+  });
+}
+
+async function busyBackends(raw: postgres.Sql): Promise<Abandoned["busy"]> {
+  return raw<Abandoned["busy"]>`
+    select pid, coalesce(application_name, '') as application, coalesce(backend_type, '') as type,
+      left(query, 80) as query
+    from pg_stat_activity
+    where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`;
+}
+
 interface MemoryTrace {
   pid: number;
   samples: number;
@@ -740,7 +774,14 @@ interface MemoryTrace {
   serverCpuSeconds: number | null;
 }
 
+interface Abandoned {
+  bytes: number;
+  /** Backends of the bench database still running a statement BUSY_CHECK_AFTER_MS after the cut. */
+  busy: { pid: number; application: string; type: string; query: string }[];
+}
+
 interface HttpResult {
+  abandoned: Abandoned;
   warmup: { rows: number; ms: number };
   download: Download;
   rows: number;
@@ -812,6 +853,16 @@ async function runHttp(
     await sleep(1000);
     const afterKb = procStatus(pid, "VmRSS");
 
+    // A client that hangs up after a second: the database must stop working for it.
+    const abandonedBytes = await abandonDownload(`${base}${path}`, session.jar, ABANDON_AFTER_MS);
+    await sleep(BUSY_CHECK_AFTER_MS);
+    const abandoned: Abandoned = { bytes: abandonedBytes, busy: await busyBackends(raw) };
+    console.log(
+      `  abandoned a second download after ${ABANDON_AFTER_MS} ms (${fmt(mb(abandonedBytes), 1)} MB received); ` +
+        `${abandoned.busy.length} busy backend(s) ${BUSY_CHECK_AFTER_MS} ms later` +
+        abandoned.busy.map((b) => `\n    pid ${b.pid} ${b.type} "${b.application}": ${b.query}`).join(""),
+    );
+
     const [first] = await raw<{ id: string }[]>`
       select id::text from audit_log where occurred_at >= ${EXPORT_FROM}::timestamptz
       and occurred_at < ${EXPORT_UNTIL}::timestamptz order by occurred_at, id limit 1`;
@@ -840,6 +891,7 @@ async function runHttp(
     ];
     return {
       result: {
+        abandoned,
         warmup: { rows: warm.records - 1, ms: warm.ms },
         download: d,
         rows,
@@ -1128,6 +1180,18 @@ async function main(): Promise<number> {
       `< ${MEMORY_TARGET_MB} MB`,
       verdict(growthMb < MEMORY_TARGET_MB),
     ]);
+    rows.push([
+      "first byte",
+      `${fmt(http.download.firstByteMs, 0)} ms`,
+      `< ${FIRST_BYTE_TARGET_MS} ms`,
+      verdict(http.download.firstByteMs < FIRST_BYTE_TARGET_MS),
+    ]);
+    rows.push([
+      `busy backends ${BUSY_CHECK_AFTER_MS / 1000} s after a hang-up at ${ABANDON_AFTER_MS / 1000} s`,
+      String(http.abandoned.busy.length),
+      "0",
+      verdict(http.abandoned.busy.length === 0),
+    ]);
   } else {
     rows.push(["GET /audit/export", "not run", "", ""]);
   }
@@ -1153,7 +1217,12 @@ async function main(): Promise<number> {
   console.log(`\nTotal time ${seconds(totalMs)}${fillMs === null ? "" : ` (fill ${seconds(fillMs)})`}`);
 
   const missed =
-    (http !== null && (!checksOk || ratio < THROUGHPUT_TARGET || growthMb >= MEMORY_TARGET_MB)) ||
+    (http !== null &&
+      (!checksOk ||
+        ratio < THROUGHPUT_TARGET ||
+        growthMb >= MEMORY_TARGET_MB ||
+        !(http.download.firstByteMs < FIRST_BYTE_TARGET_MS) ||
+        http.abandoned.busy.length > 0)) ||
     (searchAll !== null && searchAll.p95 >= SEARCH_TARGET_P95_MS) ||
     (listAll !== null && listAll.p95 >= SEARCH_TARGET_P95_MS);
   console.log(
@@ -1178,6 +1247,7 @@ async function main(): Promise<number> {
         rssBaselineKb: http.memory.baselineKb,
         rssPeakKb: http.memory.peakKb,
         rssGrowthMb: round(growthMb, 1),
+        busyBackendsAfterHangUp: http.abandoned.busy.length,
         checks: Object.fromEntries(http.checks.map((c) => [c.label, c.ok])),
       },
       http: httpNote,
