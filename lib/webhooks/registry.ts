@@ -1,4 +1,4 @@
-import { handleStripeEvent } from "../providers/stripe/handle";
+import { handleStripeEvent, stripeUnhandledType } from "../providers/stripe/handle";
 import { handleYooKassaEvent } from "../providers/yookassa/handle";
 import type { WebhookHandler, WebhookProvider } from "./types";
 
@@ -6,6 +6,15 @@ import type { WebhookHandler, WebhookProvider } from "./types";
 export const webhookHandlers: Record<WebhookProvider, WebhookHandler> = {
   stripe: handleStripeEvent,
   yookassa: handleYooKassaEvent,
+};
+
+/**
+ * Per provider, the reason an event type is ignored outright (null when its handler reads it).
+ * YooKassa has none: its handler parses the notification before it looks at the type, and a
+ * malformed one is ignored for that reason instead.
+ */
+export const unhandledTypeReason: Partial<Record<WebhookProvider, (type: string) => string | null>> = {
+  stripe: stripeUnhandledType,
 };
 
 export function isWebhookProvider(value: string): value is WebhookProvider {

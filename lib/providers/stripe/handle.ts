@@ -185,7 +185,24 @@ function stateOf(ctx: ServiceContext, event: StripeEventEnvelope): StateResult {
       },
     };
   }
-  return { ok: false, reason: `Stripe ${event.type} events are not handled` };
+  return {
+    ok: false,
+    reason: stripeUnhandledType(event.type) ?? `Stripe ${event.type} events are not handled`,
+  };
+}
+
+const handledTypes: ReadonlySet<string> = new Set([
+  ...PAYMENT_INTENT_TYPES,
+  ...REFUND_TYPES,
+  ...DISPUTE_TYPES,
+]);
+
+/**
+ * Why an event of this type changes nothing, whatever it carries; null for the types the handler
+ * reads. Lets ingestion store such an event as ignored in one statement (lib/webhooks/ingest.ts).
+ */
+export function stripeUnhandledType(type: string): string | null {
+  return handledTypes.has(type) ? null : `Stripe ${type} events are not handled`;
 }
 
 /**
