@@ -30,6 +30,9 @@ export function exportStatementTimeoutMs(): number {
   return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_EXPORT_TIMEOUT_MS;
 }
 
+/** Bytes of records handed out at a time (the last piece may be smaller). */
+export const COPY_CHUNK_BYTES = 256 * 1024;
+
 /** What `pg_stat_activity` shows for an export's connection. */
 export const EXPORT_APPLICATION_NAME = "paydesk audit export";
 
@@ -42,37 +45,68 @@ export async function* copyAuditRecords(
   db: Queryable,
   url: string,
   where: SQL | undefined,
+  signal?: AbortSignal,
 ): AsyncGenerator<CopiedRecords, void, undefined> {
   const statement = inlineSqlText(auditCsvCopySql(where));
   const client = postgres(url, {
     max: 1,
     onnotice: () => {},
+    // Startup parameters (postgres.js drops a falsy value: zero goes as "0").
     connection: {
       application_name: EXPORT_APPLICATION_NAME,
       statement_timeout: exportStatementTimeoutMs(),
       jit: "off",
+      // Stream in index order from the first row: for a large range the planner otherwise picks
+      // a (parallel) scan and a sort, which sends nothing until the whole range is sorted (on disk).
+      enable_sort: "off",
+      max_parallel_workers_per_gather: "0",
       standard_conforming_strings: "on",
     },
-  });
+  } as unknown as postgres.Options<Record<string, never>>);
   const query = client.unsafe(statement);
-  let finished = false;
-  try {
-    const stream = await query.readable();
-    const reader = new CopyBinaryTextReader();
-    for await (const chunk of stream) {
-      const before = reader.rows;
-      const bytes = reader.feed(chunk as Uint8Array);
-      if (bytes.length > 0) yield { bytes, rows: reader.rows - before };
-    }
-    reader.end();
-    finished = true;
-  } finally {
-    if (!finished) {
+  let stopping: Promise<void> | null = null;
+  // Terminating works whatever the backend is doing, even before it has sent a byte (the reader
+  // may be waiting for the first chunk, which a generator's return() would wait for too).
+  const stop = () => {
+    stopping ??= (async () => {
       const pid = (query as unknown as { state?: { pid?: number } }).state?.pid;
       if (pid) await db.execute(sql`select pg_terminate_backend(${pid})`).catch(() => {});
       await client.end({ timeout: 0 });
-    } else {
-      await client.end({ timeout: 5 });
+    })();
+    return stopping;
+  };
+  signal?.addEventListener("abort", stop, { once: true });
+  let finished = false;
+  try {
+    if (signal?.aborted) return;
+    const stream = await query.readable();
+    const reader = new CopyBinaryTextReader();
+    // The driver hands over what one socket read brought (often a few kB); every chunk costs the
+    // response stream, the HTTP framing and the client a fixed overhead, so records go out in
+    // pieces of COPY_CHUNK_BYTES.
+    let parts: Buffer[] = [];
+    let size = 0;
+    let rows = 0;
+    for await (const chunk of stream) {
+      const before = reader.rows;
+      const bytes = reader.feed(chunk as Uint8Array);
+      if (bytes.length === 0) continue;
+      parts.push(bytes);
+      size += bytes.length;
+      rows += reader.rows - before;
+      if (size >= COPY_CHUNK_BYTES) {
+        yield { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), rows };
+        parts = [];
+        size = 0;
+        rows = 0;
+      }
     }
+    reader.end();
+    if (size > 0) yield { bytes: Buffer.concat(parts, size), rows };
+    finished = true;
+  } finally {
+    signal?.removeEventListener("abort", stop);
+    if (finished) await client.end({ timeout: 5 });
+    else await stop();
   }
 }

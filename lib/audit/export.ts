@@ -50,8 +50,11 @@ export interface AuditExport {
   query: AuditListQuery;
   /** Entry rows produced so far. */
   readonly rowCount: number;
-  /** The file: the header row, then one chunk of CSV per batch. Iterate once. */
-  chunks(): AsyncGenerator<Uint8Array, void, undefined>;
+  /**
+   * The file: the header row, then the records in chunks. Iterate once. Aborting `signal` stops
+   * the database's work at once, even while a chunk is awaited (return() would wait for it).
+   */
+  chunks(signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined>;
 }
 
 /** The file name offered for a download started at `at`: `paydesk-audit-20260102T030405Z.csv`. */
@@ -115,13 +118,13 @@ export async function startAuditExport(
   let rowCount = 0;
   let started = false;
 
-  async function* chunks(): AsyncGenerator<Uint8Array, void, undefined> {
+  async function* chunks(signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined> {
     if (started) throw new Error("an audit export can be read once");
     started = true;
     yield Buffer.from(encodeCsv([], AUDIT_CSV_COLUMNS), "utf8");
     const url = postgresUrlOf(db);
     if (url) {
-      for await (const part of copyAuditRecords(db, url, where)) {
+      for await (const part of copyAuditRecords(db, url, where, signal)) {
         rowCount += part.rows;
         yield part.bytes;
       }
@@ -196,7 +199,8 @@ export function auditExportStream(
   exp: AuditExport,
   onError?: (err: unknown) => void,
 ): ReadableStream<Uint8Array> {
-  const chunks = exp.chunks();
+  const abort = new AbortController();
+  const chunks = exp.chunks(abort.signal);
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -205,11 +209,14 @@ export function auditExportStream(
           if (next.done) controller.close();
           else controller.enqueue(next.value);
         } catch (err) {
+          // The reader left and the export was stopped for it: nothing failed.
+          if (abort.signal.aborted) return;
           onError?.(err);
           controller.error(err);
         }
       },
       async cancel() {
+        abort.abort();
         await chunks.return(undefined);
       },
     },
