@@ -58,8 +58,9 @@ const STRICT = process.env.BENCH_STRICT === "1";
 /** A directory: run the server under `node --cpu-prof` and write its CPU profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
 
-const TARGET_RATE = 300;
-const TARGET_P99_MS = 200;
+const TARGET_RATE = 500;
+const TARGET_P99_MS = 150;
+const TARGET_SERVER_CPU_MS = 2;
 const EVENTS_PER_INTENT = 4;
 
 if (!(DUPLICATES >= 0 && DUPLICATES < 1)) throw new Error("BENCH_DUPLICATES must be in [0, 1)");
@@ -504,10 +505,14 @@ async function main(): Promise<number> {
         `(expected ${checks.expectedSucceeded}); ${checks.grants} grants (at most ${checks.grantsPerPaymentMax} per payment)`,
     );
 
-    const pass = rate >= TARGET_RATE && latency.p99 < TARGET_P99_MS && bad.length === 0 && exactlyOnce;
+    const serverCpuPerDelivery = serverCpu === null ? Number.NaN : serverCpu / run.answers.length;
+    const cpuOk = serverCpuPerDelivery <= TARGET_SERVER_CPU_MS;
+    const pass =
+      rate >= TARGET_RATE && latency.p99 < TARGET_P99_MS && bad.length === 0 && exactlyOnce && cpuOk;
     const verdict = (ok: boolean) => (ok ? "PASS" : "FAIL");
     console.log(
       `\n  throughput ${verdict(rate >= TARGET_RATE)}, p99 ${verdict(latency.p99 < TARGET_P99_MS)}, ` +
+        `server CPU ≤ ${TARGET_SERVER_CPU_MS} ms/delivery ${verdict(cpuOk)}, ` +
         `errors ${verdict(bad.length === 0)}, exactly-once ${verdict(exactlyOnce)}`,
     );
     console.log(`${verdict(pass)} (total time ${seconds(performance.now() - started)})`);
