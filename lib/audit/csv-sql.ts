@@ -24,9 +24,14 @@ const NEUTRALISED_FIRST = sql.raw(
     .join(", "),
 );
 
+/** `text` with the formula neutralisation applied: one `'` in front of a dangerous first character. */
+function neutralisedText(text: SQL): SQL {
+  return sql`(case when left(${text}, 1) in (${NEUTRALISED_FIRST}) then '''' || ${text} else ${text} end)`;
+}
+
 /** One field, `text` being an SQL text expression that may be NULL. */
 export function csvField(text: SQL): SQL {
-  const neutralised = sql`(case when left(${text}, 1) in (${NEUTRALISED_FIRST}) then '''' || ${text} else ${text} end)`;
+  const neutralised = neutralisedText(text);
   // The `'` added by neutralisation is never special to CSV, so whether to quote can be read
   // off the stored text itself.
   return sql`(case
@@ -122,18 +127,24 @@ export function auditCsvBatchSql(
 }
 
 /**
- * Every entry matching `where`, oldest first, as one statement for PostgreSQL's COPY: one text
- * column per row holding the complete CSV record (the same expressions as the batches), in the
- * binary format, which hands the record's bytes over as they are (db/copy-binary.ts).
+ * Every entry matching `where`, oldest first, as one statement for PostgreSQL's COPY in its own
+ * CSV format. Only the neutralisation is done here; COPY's encoder, written in C, does the rest,
+ * and its rules are `csvField`'s: NULL is an empty unquoted field, the empty string `""`, a value
+ * holding `"`, `,`, CR or LF is quoted with `"` doubled. The one difference, LF after each record
+ * where the file has CRLF, is mended as the bytes pass (lib/audit/csv-record-ends.ts).
  */
 export function auditCsvCopySql(where: SQL | undefined): SQL {
   const whereClause = where ? sql`where ${where}` : sql``;
   // The inner query picks and orders the rows (a scan of the occurred_at index, as the batches
   // do) and computes each cell's text once; `offset 0` keeps the planner from folding it into
-  // the outer query, which would compute the casts again in every place the quoting rules read
-  // them. The outer order repeats the inner one, which the planner satisfies without a sort.
+  // the outer query, which would compute the casts again where the neutralisation reads them.
+  // The outer order repeats the inner one, which the planner satisfies without a sort.
+  const fields = sql.join(
+    AUDIT_CSV_COLUMNS.map((_, i) => neutralisedText(sql.identifier(`c${i}`) as unknown as SQL)),
+    sql`, `,
+  );
   return sql`copy (
-    select ${RECORD} from (
+    select ${fields} from (
       select ${auditLog.occurredAt} as occurred_at, ${auditLog.id} as id, ${CELL_COLUMNS}
       from ${auditLog}
       ${whereClause}
@@ -141,5 +152,5 @@ export function auditCsvCopySql(where: SQL | undefined): SQL {
       offset 0
     ) as cells
     order by occurred_at asc nulls first, id asc nulls first
-  ) to stdout with (format binary)`;
+  ) to stdout with (format csv)`;
 }

@@ -1,16 +1,17 @@
 import { type SQL, sql } from "drizzle-orm";
 import postgres from "postgres";
 import type { Queryable } from "@/db/client";
-import { CopyBinaryTextReader } from "@/db/copy-binary";
 import { inlineSqlText } from "@/db/inline-sql";
+import { CsvRecordEnds } from "./csv-record-ends";
 import { auditCsvCopySql } from "./csv-sql";
 
 /**
  * The export's records on PostgreSQL, straight from `COPY … TO STDOUT`, on a connection of its
  * own.
  *
- * - Speed: the database encodes every record (lib/audit/csv-sql.ts) and streams them in one
- *   statement; this process only strips the binary format's length prefixes.
+ * - Speed: COPY's own CSV encoder writes every record (only the formula neutralisation is done
+ *   in SQL, lib/audit/csv-sql.ts) and streams them in one statement; this process only turns
+ *   each record's LF into the file's CRLF (lib/audit/csv-record-ends.ts).
  * - Back-pressure: the driver pauses its socket when the reader stops pulling, so a slow client
  *   holds the server's COPY at the speed of the download, with memory bounded by the buffers.
  * - Time limit: one statement runs for the whole export, so the connection gets a statement
@@ -80,20 +81,23 @@ export async function* copyAuditRecords(
   try {
     if (signal?.aborted) return;
     const stream = await query.readable();
-    const reader = new CopyBinaryTextReader();
+    const records = new CsvRecordEnds();
     // The driver hands over what one socket read brought (often a few kB); every chunk costs the
     // response stream, the HTTP framing and the client a fixed overhead, so records go out in
     // pieces of COPY_CHUNK_BYTES.
     let parts: Buffer[] = [];
     let size = 0;
     let rows = 0;
+    let lastByte: number | undefined;
     for await (const chunk of stream) {
-      const before = reader.rows;
-      const bytes = reader.feed(chunk as Uint8Array);
+      const bytes = chunk as Buffer;
       if (bytes.length === 0) continue;
-      parts.push(bytes);
-      size += bytes.length;
-      rows += reader.rows - before;
+      lastByte = bytes[bytes.length - 1];
+      const before = records.records;
+      const mended = records.feed(bytes);
+      parts.push(mended);
+      size += mended.length;
+      rows += records.records - before;
       if (size >= COPY_CHUNK_BYTES) {
         yield { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), rows };
         parts = [];
@@ -101,7 +105,7 @@ export async function* copyAuditRecords(
         rows = 0;
       }
     }
-    reader.end();
+    records.end(lastByte);
     if (size > 0) yield { bytes: Buffer.concat(parts, size), rows };
     finished = true;
   } finally {
