@@ -107,9 +107,10 @@ interface FirstLoad {
 async function firstLoadJs(base: string, cookie: string, paths: string[]): Promise<FirstLoad[]> {
   const browser = await chromium.launch({ executablePath: CHROMIUM });
   try {
-    const context = await browser.newContext({ extraHTTPHeaders: { cookie } });
     const out: FirstLoad[] = [];
     for (const route of paths) {
+      // A fresh context per route: an empty cache, as on a first visit.
+      const context = await browser.newContext({ extraHTTPHeaders: { cookie } });
       const page = await context.newPage();
       const scripts: Promise<{ encoded: number; decoded: number }>[] = [];
       page.on("response", (response) => {
@@ -131,7 +132,7 @@ async function firstLoadJs(base: string, cookie: string, paths: string[]): Promi
         encoded: sized.reduce((n, s) => n + s.encoded, 0),
         decoded: sized.reduce((n, s) => n + s.decoded, 0),
       });
-      await page.close();
+      await context.close();
     }
     return out;
   } finally {
