@@ -7,6 +7,7 @@ import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
 import { createCsvRecordCounter } from "@/lib/audit/csv-progress";
+import { auditExportFileName } from "@/lib/audit/export-file-name";
 
 interface Progress {
   rows: number;
@@ -38,14 +39,6 @@ interface SaveFilePicker {
 function savePicker(): SaveFilePicker["showSaveFilePicker"] | null {
   const candidate = (window as unknown as Partial<SaveFilePicker>).showSaveFilePicker;
   return typeof candidate === "function" ? candidate.bind(window) : null;
-}
-
-/** `paydesk-audit-20260102T030405Z.csv`, as the server names it (lib/audit/export.ts). */
-function defaultFileName(): string {
-  return `paydesk-audit-${new Date()
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z")
-    .replace(/[-:]/g, "")}.csv`;
 }
 
 /** Without a save picker the browser's own download manager streams the file to disk. */
@@ -125,7 +118,7 @@ export function AuditExportButton({ query }: { query: string }) {
     let file: WritableStream<Uint8Array>;
     let name: string;
     try {
-      name = defaultFileName();
+      name = auditExportFileName(new Date());
       const handle = await pick({
         suggestedName: name,
         types: [{ description: "CSV file", accept: { "text/csv": [".csv"] } }],

@@ -9,6 +9,7 @@ import { appendAudit } from "./append";
 import { AUDIT_CSV_COLUMNS, encodeCsv } from "./csv";
 import { auditCsvBatchSql, type EncodedBatch } from "./csv-sql";
 import { copyAuditRecords } from "./export-copy";
+
 import { auditListConditions, withCustomPlans } from "./list";
 
 /**
@@ -60,14 +61,6 @@ export interface AuditExport {
    * the database's work at once, even while a chunk is awaited (return() would wait for it).
    */
   chunks(signal?: AbortSignal): AsyncGenerator<Uint8Array, void, undefined>;
-}
-
-/** The file name offered for a download started at `at`: `paydesk-audit-20260102T030405Z.csv`. */
-export function auditExportFileName(at: Date): string {
-  return `paydesk-audit-${at
-    .toISOString()
-    .replace(/\.\d{3}Z$/, "Z")
-    .replace(/[-:]/g, "")}.csv`;
 }
 
 /**

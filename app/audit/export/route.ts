@@ -1,9 +1,5 @@
-import {
-  type AuditExport,
-  auditExportFileName,
-  auditExportStream,
-  startAuditExport,
-} from "@/lib/audit/export";
+import { type AuditExport, auditExportStream, startAuditExport } from "@/lib/audit/export";
+import { auditExportFileName } from "@/lib/audit/export-file-name";
 import { appDb } from "@/lib/auth/current";
 import { requestMetaFrom } from "@/lib/auth/request";
 import { authorizeRoute } from "@/lib/auth/route";
