@@ -1,21 +1,21 @@
 "use client";
 
-import type { ColumnDef } from "@tanstack/react-table";
-import { ChevronLeft, ChevronRight, ScrollText } from "lucide-react";
+import { ChevronRight, ScrollText } from "lucide-react";
 import Link from "next/link";
-import { createContext, useCallback, useContext, useMemo, useState } from "react";
-import { DataTable } from "@/components/data-table/data-table";
-import { PageLink } from "@/components/data-table/page-link";
-import { useUrlParams } from "@/components/data-table/use-url-params";
+import { useMemo } from "react";
+import { type ListColumn, ListScreen } from "@/components/data-table/list-screen";
+import {
+  RowExpansionProvider,
+  useRowExpansion,
+  useRowExpansionState,
+} from "@/components/data-table/row-expansion";
 import { useFormat } from "@/components/format/format-provider";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { NativeSelect } from "@/components/ui/native-select";
-import type { AuditActorChoice, AuditListRow, CappedCount } from "@/lib/audit/list";
-import { type AuditListQuery, auditListSizes, hasAuditFilters } from "@/lib/validation/audit-list";
+import type { CappedCount } from "@/db/capped-count";
+import type { AuditActorChoice, AuditListRow } from "@/lib/audit/list";
+import { AUDIT_LIST_DEFAULTS, type AuditListQuery, auditListSizes } from "@/lib/validation/audit-list";
 import { AuditDiff } from "./audit-diff";
-import { AuditFilters } from "./audit-filters";
+import { auditFilters } from "./audit-filters";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -52,24 +52,8 @@ export function AuditTable({
   /** The reader sees only their own entries (support). */
   ownOnly: boolean;
 }) {
-  const fmt = useFormat();
-  const { update, hrefWith, pending } = useUrlParams();
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
-  const toggle = useCallback(
-    (id: string) =>
-      setExpanded((prev) => {
-        const next = new Set(prev);
-        if (next.has(id)) next.delete(id);
-        else next.add(id);
-        return next;
-      }),
-    [],
-  );
-
-  // The columns must not change when a row opens: the table renders each cell function as a
-  // component, so a new function would remount the cell and drop the keyboard focus.
-  const expansion = useMemo(() => ({ expanded, toggle }), [expanded, toggle]);
-  const columns = useMemo<ColumnDef<AuditListRow>[]>(
+  const expansion = useRowExpansionState();
+  const columns = useMemo<ListColumn<AuditListRow>[]>(
     () => [
       {
         id: "time",
@@ -128,119 +112,57 @@ export function AuditTable({
     [],
   );
 
-  const filtered = hasAuditFilters(query);
-  const countText = `${
-    total.capped
-      ? `More than ${total.count.toLocaleString(fmt.prefs.locale)}`
-      : total.count.toLocaleString(fmt.prefs.locale)
-  } ${total.count === 1 && !total.capped ? "entry" : "entries"}`;
-
   return (
-    <ExpansionContext.Provider value={expansion}>
-      <div className="space-y-3">
-        <AuditFilters
-          query={query}
-          actions={actions}
-          entityTypes={entityTypes}
-          actors={actors}
+    <RowExpansionProvider value={expansion}>
+      <ListScreen
+        label="Audit entries"
+        columns={columns}
+        rows={rows}
+        getRowId={(row) => row.id}
+        toolbar={{
+          label: "Filter audit entries",
           // Support's entries are all their own; an actor in the URL still shows, so it can be cleared.
-          showActor={!ownOnly || query.actor !== null}
-          onChange={update}
-        />
-        <DataTable
-          label="Audit entries"
-          columns={columns}
-          data={rows}
-          getRowId={(row) => row.id}
-          sorting={[]}
-          onSortingChange={() => {}}
-          columnVisibility={{}}
-          pending={pending}
-          renderDetail={(row) => (expanded.has(row.id) ? <EntryDetail entry={row} /> : null)}
-          empty={
-            <EmptyState
-              icon={ScrollText}
-              className="m-3"
-              title={
-                filtered
-                  ? "No entries match these filters"
-                  : ownOnly
-                    ? "You have no entries yet"
-                    : "No entries yet"
-              }
-              description={
-                filtered
-                  ? "Change or clear the filters to see more."
-                  : ownOnly
-                    ? "What you do in Paydesk, such as signing in, is recorded here."
-                    : "Every change and sign-in will be recorded here."
-              }
-              action={
-                filtered ? (
-                  <Button asChild variant="outline" size="sm">
-                    <Link href="/audit">Clear filters</Link>
-                  </Button>
-                ) : undefined
-              }
-            />
-          }
-        />
-        <div className="flex flex-wrap items-center justify-between gap-3 text-sm">
-          <p className="text-muted-foreground" data-testid="audit-count" aria-live="polite">
-            {countText}
-          </p>
-          <div className="flex items-center gap-2">
-            <label htmlFor="audit-page-size" className="text-muted-foreground">
-              Rows per page
-            </label>
-            <NativeSelect
-              id="audit-page-size"
-              size="sm"
-              className="w-20"
-              value={String(query.size)}
-              onChange={(event) => update({ size: event.target.value === "25" ? null : event.target.value })}
-            >
-              {auditListSizes.map((size) => (
-                <option key={size} value={size}>
-                  {size}
-                </option>
-              ))}
-            </NativeSelect>
-            <PageLink
-              href={prevCursor ? hrefWith({ cursor: prevCursor, back: "1" }) : null}
-              label="Previous page"
-            >
-              <ChevronLeft className="size-4" aria-hidden /> Previous
-            </PageLink>
-            <PageLink
-              href={nextCursor ? hrefWith({ cursor: nextCursor, back: null }) : null}
-              label="Next page"
-            >
-              Next <ChevronRight className="size-4" aria-hidden />
-            </PageLink>
-          </div>
-        </div>
-      </div>
-    </ExpansionContext.Provider>
+          filters: auditFilters(
+            query,
+            { actions, entityTypes, actors },
+            { showActor: !ownOnly || query.actor !== null },
+          ),
+        }}
+        page={{
+          total,
+          noun: { one: "entry", other: "entries" },
+          countTestId: "audit-count",
+          sizeSelectId: "audit-page-size",
+          sizes: auditListSizes,
+          size: query.size,
+          defaultSize: AUDIT_LIST_DEFAULTS.size,
+          nextCursor,
+          prevCursor,
+        }}
+        renderDetail={(row) => (expansion.open.has(row.id) ? <EntryDetail entry={row} /> : null)}
+        empty={{
+          icon: ScrollText,
+          title: ownOnly ? "You have no entries yet" : "No entries yet",
+          description: ownOnly
+            ? "What you do in Paydesk, such as signing in, is recorded here."
+            : "Every change and sign-in will be recorded here.",
+          filteredTitle: "No entries match these filters",
+        }}
+      />
+    </RowExpansionProvider>
   );
 }
 
 const detailId = (id: string) => `audit-entry-${id}`;
 
-const ExpansionContext = createContext<{ expanded: ReadonlySet<string>; toggle: (id: string) => void }>({
-  expanded: new Set(),
-  toggle: () => {},
-});
-
 /** The row's disclosure button: opens the entry's details in the row below. */
 function ToggleCell({ entry }: { entry: AuditListRow }) {
   const fmt = useFormat();
-  const { expanded, toggle } = useContext(ExpansionContext);
-  const open = expanded.has(entry.id);
+  const { expanded: open, toggle } = useRowExpansion(entry.id);
   return (
     <button
       type="button"
-      onClick={() => toggle(entry.id)}
+      onClick={toggle}
       aria-expanded={open}
       aria-controls={open ? detailId(entry.id) : undefined}
       aria-label={`Details of ${entry.action}, ${fmt.dateTime(entry.occurredAt)}`}

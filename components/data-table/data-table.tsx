@@ -20,9 +20,9 @@ export interface DataTableProps<T> {
   data: T[];
   getRowId: (row: T) => string;
   /** The server's sort; the table never sorts rows itself. */
-  sorting: SortingState;
-  onSortingChange: (columnId: string) => void;
-  columnVisibility: VisibilityState;
+  sorting?: SortingState;
+  onSortingChange?: (columnId: string) => void;
+  columnVisibility?: VisibilityState;
   rowHref?: (row: T) => string;
   empty: ReactNode;
   pending?: boolean;
@@ -32,6 +32,20 @@ export interface DataTableProps<T> {
    * The page owns which rows are expanded; the row's own disclosure button controls it.
    */
   renderDetail?: (row: T) => ReactNode;
+  /** The detail row's id, for the disclosure button's `aria-controls`. */
+  detailId?: (row: T) => string;
+  /** A row's own test id and data attributes (default `data-testid="table-row"`). */
+  rowAttributes?: (row: T) => Record<`data-${string}`, string>;
+  testId?: string;
+}
+
+const NO_SORTING: SortingState = [];
+const ALL_VISIBLE: VisibilityState = {};
+
+interface ColumnMeta {
+  align?: "right";
+  /** Classes of the column's header cell (a narrow disclosure column). */
+  headerClassName?: string;
 }
 
 /**
@@ -42,14 +56,17 @@ export function DataTable<T>({
   columns,
   data,
   getRowId,
-  sorting,
+  sorting = NO_SORTING,
   onSortingChange,
-  columnVisibility,
+  columnVisibility = ALL_VISIBLE,
   rowHref,
   empty,
   pending,
   label,
   renderDetail,
+  detailId,
+  rowAttributes,
+  testId,
 }: DataTableProps<T>) {
   const router = useRouter();
   const table = useReactTable({
@@ -69,7 +86,7 @@ export function DataTable<T>({
       className={cn("rounded-lg border bg-card transition-opacity", pending && "opacity-60")}
       aria-busy={pending || undefined}
     >
-      <Table aria-label={label}>
+      <Table aria-label={label} data-testid={testId}>
         <TableHeader>
           {table.getHeaderGroups().map((group) => (
             <TableRow key={group.id} className="hover:bg-transparent">
@@ -78,17 +95,18 @@ export function DataTable<T>({
                 // Sorting is the server's: a column opts in with `enableSorting: true`. TanStack's
                 // getCanSort() also requires an accessor, which display-only columns do not have.
                 const canSort = header.column.columnDef.enableSorting === true;
-                const align = (header.column.columnDef.meta as { align?: string } | undefined)?.align;
+                const meta = header.column.columnDef.meta as ColumnMeta | undefined;
+                const align = meta?.align;
                 return (
                   <TableHead
                     key={header.id}
                     aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : undefined}
-                    className={cn(align === "right" && "text-right")}
+                    className={cn(align === "right" && "text-right", meta?.headerClassName)}
                   >
                     {header.isPlaceholder ? null : canSort ? (
                       <button
                         type="button"
-                        onClick={() => onSortingChange(header.column.id)}
+                        onClick={() => onSortingChange?.(header.column.id)}
                         className={cn(
                           "-mx-2 inline-flex items-center gap-1 rounded px-2 py-1 hover:bg-accent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring",
                           align === "right" && "flex-row-reverse",
@@ -115,7 +133,7 @@ export function DataTable<T>({
         <TableBody>
           {table.getRowModel().rows.length === 0 ? (
             <TableRow className="hover:bg-transparent">
-              <TableCell colSpan={visible} className="p-0">
+              <TableCell colSpan={visible} className="whitespace-normal p-0">
                 {empty}
               </TableCell>
             </TableRow>
@@ -127,6 +145,7 @@ export function DataTable<T>({
                 <Fragment key={row.id}>
                   <TableRow
                     data-testid="table-row"
+                    {...rowAttributes?.(row.original)}
                     className={cn(href && "cursor-pointer")}
                     onClick={(event) => {
                       // Links and buttons inside the row handle their own clicks.
@@ -135,7 +154,7 @@ export function DataTable<T>({
                     }}
                   >
                     {row.getVisibleCells().map((cell) => {
-                      const align = (cell.column.columnDef.meta as { align?: string } | undefined)?.align;
+                      const align = (cell.column.columnDef.meta as ColumnMeta | undefined)?.align;
                       return (
                         <TableCell
                           key={cell.id}
@@ -147,7 +166,11 @@ export function DataTable<T>({
                     })}
                   </TableRow>
                   {detail ? (
-                    <TableRow data-testid="table-row-detail" className="bg-muted/30 hover:bg-muted/30">
+                    <TableRow
+                      id={detailId?.(row.original)}
+                      data-testid="table-row-detail"
+                      className="bg-muted/30 hover:bg-muted/30"
+                    >
                       <TableCell colSpan={visible} className="p-0">
                         {detail}
                       </TableCell>

@@ -23,7 +23,11 @@ export function FormatProvider({ prefs, children }: { prefs: FormatPrefs; childr
       router.refresh();
     }
   }, [prefs.timeZone, router]);
-  return <FormatContext.Provider value={prefs}>{children}</FormatContext.Provider>;
+  // A refresh hands over an equal but new object: keep the old one, so the formatters (and the
+  // table columns built from them) stay the same and no cell remounts, losing its open dialog.
+  const { locale, timeZone } = prefs;
+  const value = useMemo(() => ({ locale, timeZone }), [locale, timeZone]);
+  return <FormatContext.Provider value={value}>{children}</FormatContext.Provider>;
 }
 
 export function useFormat() {

@@ -1,40 +1,21 @@
 "use client";
 
-import type { ColumnDef } from "@tanstack/react-table";
-import { ChevronLeft, ChevronRight, Receipt } from "lucide-react";
+import { Receipt } from "lucide-react";
 import Link from "next/link";
-import { usePathname } from "next/navigation";
 import { useMemo } from "react";
-import { ColumnVisibilityMenu } from "@/components/data-table/column-visibility";
-import { DataTable } from "@/components/data-table/data-table";
-import { PageLink } from "@/components/data-table/page-link";
-import { useUrlParams } from "@/components/data-table/use-url-params";
+import { type ListColumn, ListScreen } from "@/components/data-table/list-screen";
 import { useFormat } from "@/components/format/format-provider";
 import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { NativeSelect } from "@/components/ui/native-select";
+import type { CappedCount } from "@/db/capped-count";
 import type { PaymentListRow } from "@/lib/payments/list";
-import { hasToolbarFilters, type PaymentListQuery, paymentListSizes } from "@/lib/validation/payment-list";
+import {
+  PAYMENT_LIST_DEFAULTS,
+  type PaymentListQuery,
+  paymentListSizes,
+} from "@/lib/validation/payment-list";
 import { KIND_LABEL, METHOD_LABEL, PROVIDER_LABEL } from "./labels";
-import { FLAG_LABEL, PaymentsFilters } from "./payments-filters";
+import { FLAG_LABEL, paymentFilters } from "./payments-filters";
 import { StatusBadge } from "./status-badge";
-
-export const PAYMENT_COLUMNS = [
-  { id: "created", label: "Created" },
-  { id: "customer", label: "Customer" },
-  { id: "plan", label: "Plan" },
-  { id: "amount", label: "Amount" },
-  { id: "refunded", label: "Refunded" },
-  { id: "status", label: "Status" },
-  { id: "kind", label: "Kind" },
-  { id: "provider", label: "Provider" },
-  { id: "method", label: "Method" },
-  { id: "description", label: "Description" },
-] as const;
-
-/** Hidden unless the URL says otherwise (`hide=` lists what is hidden). */
-export const DEFAULT_HIDDEN = ["refunded", "method", "description"];
 
 export function PaymentsTable({
   rows,
@@ -47,7 +28,7 @@ export function PaymentsTable({
 }: {
   rows: PaymentListRow[];
   query: PaymentListQuery;
-  total: { count: number; capped: boolean };
+  total: CappedCount;
   nextCursor: string | null;
   prevCursor: string | null;
   hidden: string[];
@@ -55,10 +36,8 @@ export function PaymentsTable({
   customerScope?: boolean;
 }) {
   const fmt = useFormat();
-  const pathname = usePathname();
-  const { update, hrefWith, pending } = useUrlParams();
 
-  const columns = useMemo<ColumnDef<PaymentListRow>[]>(
+  const columns = useMemo<ListColumn<PaymentListRow>[]>(
     () => [
       {
         id: "created",
@@ -149,97 +128,35 @@ export function PaymentsTable({
     [fmt],
   );
 
-  const hiddenSet = new Set(hidden);
-  if (customerScope) hiddenSet.add("customer");
-  const menuColumns = PAYMENT_COLUMNS.filter((c) => !customerScope || c.id !== "customer");
-  const visibility = Object.fromEntries(PAYMENT_COLUMNS.map((c) => [c.id, !hiddenSet.has(c.id)]));
-  const filtered = hasToolbarFilters(query) || (!customerScope && query.customer !== null);
-
   return (
-    <div className="space-y-3">
-      <PaymentsFilters query={query} onChange={update} search={!customerScope}>
-        <ColumnVisibilityMenu
-          columns={menuColumns.map(({ id, label }) => ({ id, label }))}
-          hidden={hiddenSet}
-          onChange={(next) =>
-            update(
-              { hide: next.filter((id) => !customerScope || id !== "customer").join(",") },
-              { keepPage: true },
-            )
-          }
-        />
-      </PaymentsFilters>
-      <DataTable
-        label="Payments"
-        columns={columns}
-        data={rows}
-        getRowId={(row) => row.id}
-        sorting={[{ id: query.sort, desc: query.dir === "desc" }]}
-        onSortingChange={(id) => {
-          const dir = query.sort === id && query.dir === "desc" ? "asc" : "desc";
-          update({ sort: id === "created" ? null : id, dir: dir === "desc" ? null : dir });
-        }}
-        columnVisibility={visibility}
-        rowHref={(row) => `/payments/${row.id}`}
-        pending={pending}
-        empty={
-          <EmptyState
-            icon={Receipt}
-            title={
-              filtered
-                ? "No payments match these filters"
-                : customerScope
-                  ? "No payments for this customer yet"
-                  : "No payments yet"
-            }
-            description={
-              filtered ? "Change or clear the filters to see more." : "Payments you record will appear here."
-            }
-            action={
-              filtered ? (
-                <Button asChild variant="outline" size="sm">
-                  <Link href={pathname}>Clear filters</Link>
-                </Button>
-              ) : undefined
-            }
-          />
-        }
-      />
-      <div className="flex flex-wrap items-center justify-between gap-3 text-sm">
-        <p className="text-muted-foreground" data-testid="payments-count" aria-live="polite">
-          {total.capped
-            ? `More than ${total.count.toLocaleString(fmt.prefs.locale)}`
-            : total.count.toLocaleString(fmt.prefs.locale)}{" "}
-          {total.count === 1 && !total.capped ? "payment" : "payments"}
-        </p>
-        <div className="flex items-center gap-2">
-          <label htmlFor="page-size" className="text-muted-foreground">
-            Rows per page
-          </label>
-          <NativeSelect
-            id="page-size"
-            className="h-8 w-20"
-            value={String(query.size)}
-            onChange={(event) => update({ size: event.target.value === "25" ? null : event.target.value })}
-          >
-            {paymentListSizes.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </NativeSelect>
-          <PageLink
-            href={prevCursor ? hrefWith({ cursor: prevCursor, back: "1" }) : null}
-            label="Previous page"
-          >
-            <ChevronLeft className="size-4" aria-hidden /> Previous
-          </PageLink>
-          <PageLink href={nextCursor ? hrefWith({ cursor: nextCursor, back: null }) : null} label="Next page">
-            Next <ChevronRight className="size-4" aria-hidden />
-          </PageLink>
-        </div>
-      </div>
-    </div>
+    <ListScreen
+      label="Payments"
+      columns={customerScope ? columns.filter((c) => c.id !== "customer") : columns}
+      rows={rows}
+      getRowId={(row) => row.id}
+      rowHref={(row) => `/payments/${row.id}`}
+      sort={{ sort: query.sort, dir: query.dir, defaultSort: PAYMENT_LIST_DEFAULTS.sort }}
+      hidden={hidden}
+      toolbar={{ label: "Filter payments", filters: paymentFilters(query, { search: !customerScope }) }}
+      narrowed={!customerScope && query.customer !== null}
+      page={{
+        total,
+        noun: { one: "payment", other: "payments" },
+        countTestId: "payments-count",
+        sizeSelectId: "page-size",
+        sizes: paymentListSizes,
+        size: query.size,
+        defaultSize: PAYMENT_LIST_DEFAULTS.size,
+        nextCursor,
+        prevCursor,
+      }}
+      empty={{
+        icon: Receipt,
+        title: customerScope ? "No payments for this customer yet" : "No payments yet",
+        description: "Payments you record will appear here.",
+        filteredTitle: "No payments match these filters",
+      }}
+    />
   );
 }
 

@@ -1,40 +1,19 @@
 "use client";
 
-import type { ColumnDef } from "@tanstack/react-table";
-import { ChevronLeft, ChevronRight, Webhook } from "lucide-react";
+import { Webhook } from "lucide-react";
 import Link from "next/link";
 import { useMemo } from "react";
-import { ColumnVisibilityMenu } from "@/components/data-table/column-visibility";
-import { DataTable } from "@/components/data-table/data-table";
-import { PageLink } from "@/components/data-table/page-link";
-import { useUrlParams } from "@/components/data-table/use-url-params";
+import { type ListColumn, ListScreen } from "@/components/data-table/list-screen";
 import { useFormat } from "@/components/format/format-provider";
-import { Button } from "@/components/ui/button";
-import { EmptyState } from "@/components/ui/empty-state";
-import { NativeSelect } from "@/components/ui/native-select";
+import type { CappedCount } from "@/db/capped-count";
 import {
-  hasWebhookFilters,
   WEBHOOK_LIST_DEFAULTS,
   type WebhookListQuery,
   webhookListSizes,
 } from "@/lib/validation/webhook-list";
 import type { WebhookListRow } from "@/lib/webhooks/list";
 import { OutcomeBadge, WEBHOOK_PROVIDER_LABEL } from "./outcome-badge";
-import { WebhooksFilters } from "./webhooks-filters";
-
-export const WEBHOOK_COLUMNS = [
-  { id: "received", label: "Received" },
-  { id: "provider", label: "Provider" },
-  { id: "type", label: "Type" },
-  { id: "outcome", label: "Outcome" },
-  { id: "detail", label: "Reason / error" },
-  { id: "attempts", label: "Attempts" },
-  { id: "payment", label: "Payment" },
-  { id: "eventId", label: "Event id" },
-] as const;
-
-/** Hidden unless the URL says otherwise (`hide=` lists what is hidden). */
-export const WEBHOOK_DEFAULT_HIDDEN = ["eventId"];
+import { webhookFilters } from "./webhooks-filters";
 
 const linkClass =
   "rounded-sm underline-offset-4 hover:underline focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
@@ -49,15 +28,14 @@ export function WebhooksTable({
 }: {
   rows: WebhookListRow[];
   query: WebhookListQuery;
-  total: { count: number; capped: boolean };
+  total: CappedCount;
   nextCursor: string | null;
   prevCursor: string | null;
   hidden: string[];
 }) {
   const fmt = useFormat();
-  const { update, hrefWith, pending } = useUrlParams();
 
-  const columns = useMemo<ColumnDef<WebhookListRow>[]>(
+  const columns = useMemo<ListColumn<WebhookListRow>[]>(
     () => [
       {
         id: "received",
@@ -133,86 +111,34 @@ export function WebhooksTable({
     [fmt],
   );
 
-  const hiddenSet = new Set(hidden);
-  const visibility = Object.fromEntries(WEBHOOK_COLUMNS.map((c) => [c.id, !hiddenSet.has(c.id)]));
-  const filtered = hasWebhookFilters(query) || query.payment !== null;
-
   return (
-    <div className="space-y-3">
-      <WebhooksFilters query={query} onChange={update}>
-        <ColumnVisibilityMenu
-          columns={WEBHOOK_COLUMNS.map(({ id, label }) => ({ id, label }))}
-          hidden={hiddenSet}
-          onChange={(next) => update({ hide: next.join(",") }, { keepPage: true })}
-        />
-      </WebhooksFilters>
-      <DataTable
-        label="Webhook events"
-        columns={columns}
-        data={rows}
-        getRowId={(row) => row.id}
-        sorting={[{ id: "received", desc: true }]}
-        onSortingChange={() => {}}
-        columnVisibility={visibility}
-        rowHref={(row) => `/webhooks/${row.id}`}
-        pending={pending}
-        empty={
-          <EmptyState
-            icon={Webhook}
-            title={filtered ? "No events match these filters" : "No webhook events yet"}
-            description={
-              filtered
-                ? "Change or clear the filters to see more."
-                : "Events Stripe and YooKassa deliver to Paydesk will appear here."
-            }
-            action={
-              filtered ? (
-                <Button asChild variant="outline" size="sm">
-                  <Link href="/webhooks">Clear filters</Link>
-                </Button>
-              ) : undefined
-            }
-          />
-        }
-      />
-      <div className="flex flex-wrap items-center justify-between gap-3 text-sm">
-        <p className="text-muted-foreground" data-testid="webhooks-count" aria-live="polite">
-          {total.capped
-            ? `More than ${total.count.toLocaleString(fmt.prefs.locale)}`
-            : total.count.toLocaleString(fmt.prefs.locale)}{" "}
-          {total.count === 1 && !total.capped ? "event" : "events"}
-        </p>
-        <div className="flex items-center gap-2">
-          <label htmlFor="webhooks-page-size" className="text-muted-foreground">
-            Rows per page
-          </label>
-          <NativeSelect
-            id="webhooks-page-size"
-            className="h-8 w-20"
-            value={String(query.size)}
-            onChange={(event) =>
-              update({
-                size: event.target.value === String(WEBHOOK_LIST_DEFAULTS.size) ? null : event.target.value,
-              })
-            }
-          >
-            {webhookListSizes.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </NativeSelect>
-          <PageLink
-            href={prevCursor ? hrefWith({ cursor: prevCursor, back: "1" }) : null}
-            label="Previous page"
-          >
-            <ChevronLeft className="size-4" aria-hidden /> Previous
-          </PageLink>
-          <PageLink href={nextCursor ? hrefWith({ cursor: nextCursor, back: null }) : null} label="Next page">
-            Next <ChevronRight className="size-4" aria-hidden />
-          </PageLink>
-        </div>
-      </div>
-    </div>
+    <ListScreen
+      label="Webhook events"
+      columns={columns}
+      rows={rows}
+      getRowId={(row) => row.id}
+      rowHref={(row) => `/webhooks/${row.id}`}
+      sort={{ sort: "received", dir: "desc", defaultSort: "received" }}
+      hidden={hidden}
+      toolbar={{ label: "Filter webhook events", filters: webhookFilters(query) }}
+      narrowed={query.payment !== null}
+      page={{
+        total,
+        noun: { one: "event", other: "events" },
+        countTestId: "webhooks-count",
+        sizeSelectId: "webhooks-page-size",
+        sizes: webhookListSizes,
+        size: query.size,
+        defaultSize: WEBHOOK_LIST_DEFAULTS.size,
+        nextCursor,
+        prevCursor,
+      }}
+      empty={{
+        icon: Webhook,
+        title: "No webhook events yet",
+        description: "Events Stripe and YooKassa deliver to Paydesk will appear here.",
+        filteredTitle: "No events match these filters",
+      }}
+    />
   );
 }

@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { type CappedCount, countCapped } from "@/db/capped-count";
 import type { Queryable } from "@/db/client";
 import { queryRows } from "@/db/rows";
 import { auditLog, staffUsers } from "@/db/schema";
@@ -58,12 +59,6 @@ export interface AuditListPage {
   nextCursor: string | null;
   /** Cursor of the page before this one (use with `back=1`); null on the first page. */
   prevCursor: string | null;
-}
-
-export interface CappedCount {
-  count: number;
-  /** True when more rows match than `count` says (the count stopped at the cap). */
-  capped: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,15 +255,7 @@ async function countOf(
   limit: number,
 ): Promise<CappedCount> {
   const where = auditListConditions(query, viewer);
-  const matching = db
-    .select({ one: sql`1`.as("one") })
-    .from(auditLog)
-    .where(where.length > 0 ? and(...where) : undefined)
-    .limit(limit + 1)
-    .as("matching");
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(matching);
-  const n = Number(row?.n ?? 0);
-  return { count: Math.min(n, limit), capped: n > limit };
+  return countCapped(db, auditLog, where, limit);
 }
 
 // ---------------------------------------------------------------------------------------

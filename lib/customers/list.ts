@@ -1,4 +1,5 @@
 import { and, type SQL, sql } from "drizzle-orm";
+import { type CappedCount, countCapped } from "@/db/capped-count";
 import type { Queryable } from "@/db/client";
 import { customers, payments, plans, subscriptions } from "@/db/schema";
 import type { SubscriptionStatus } from "@/db/schema/enums";
@@ -51,11 +52,6 @@ export interface CustomerListPage {
   prevCursor: string | null;
   /** The search text is too short to run: nothing was searched. */
   tooShort: boolean;
-}
-
-export interface CappedCount {
-  count: number;
-  capped: boolean;
 }
 
 type Mode = "recent" | "search";
@@ -332,14 +328,6 @@ export function countCustomersCapped(
   if (isQueryTooShort(query)) return Promise.resolve({ count: 0, capped: false });
   const limit = Math.max(0, Math.floor(cap));
   return withCustomPlans(db, query.q !== null, async (tx) => {
-    const matching = tx
-      .select({ one: sql`1`.as("one") })
-      .from(customers)
-      .where(query.q === null ? undefined : matchCondition(query.q))
-      .limit(limit + 1)
-      .as("matching");
-    const [row] = await tx.select({ n: sql<number>`count(*)::int` }).from(matching);
-    const n = Number(row?.n ?? 0);
-    return { count: Math.min(n, limit), capped: n > limit };
+    return countCapped(tx, customers, query.q === null ? [] : [matchCondition(query.q)], limit);
   });
 }

@@ -14,6 +14,7 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
+import { type CappedCount, countCapped } from "@/db/capped-count";
 import type { Queryable } from "@/db/client";
 import { customers, payments, plans, refunds } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
@@ -72,12 +73,6 @@ export interface PaymentListPage {
   nextCursor: string | null;
   /** Cursor of the page before this one (use with `back=1`); null on the first page. */
   prevCursor: string | null;
-}
-
-export interface CappedCount {
-  count: number;
-  /** True when more rows match than `count` says (the count stopped at the cap). */
-  capped: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -477,13 +472,5 @@ async function countOf(db: Queryable, query: PaymentListQuery, limit: number): P
   const match = await matchCustomers(db, query.q);
   if (matchesNothing(match)) return { count: 0, capped: false };
   const where = filterConditions(query, match);
-  const matching = db
-    .select({ one: sql`1`.as("one") })
-    .from(payments)
-    .where(where.length > 0 ? and(...where) : undefined)
-    .limit(limit + 1)
-    .as("matching");
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(matching);
-  const n = Number(row?.n ?? 0);
-  return { count: Math.min(n, limit), capped: n > limit };
+  return countCapped(db, payments, where, limit);
 }

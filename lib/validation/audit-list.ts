@@ -237,10 +237,3 @@ export function toAuditSearchParams(query: Partial<AuditListQuery>): URLSearchPa
 export function auditFiltersOnly(query: AuditListQuery): AuditListQuery {
   return { ...query, size: AUDIT_LIST_DEFAULTS.size, cursor: null, back: false };
 }
-
-/** Whether any filter is set. */
-export function hasAuditFilters(query: AuditListQuery): boolean {
-  return Boolean(
-    query.from || query.to || query.actor || query.action.length > 0 || query.entityType || query.entityId,
-  );
-}

@@ -47,6 +47,9 @@ export type PaymentListSize = (typeof paymentListSizes)[number];
 export const paymentListFlags = ["disputed", "refund_pending", "held"] as const;
 export type PaymentListFlag = (typeof paymentListFlags)[number];
 
+/** Columns hidden unless the URL says otherwise (`hide=` lists what is hidden). */
+export const PAYMENT_LIST_DEFAULT_HIDDEN = ["refunded", "method", "description"] as const;
+
 export const PAYMENT_LIST_DEFAULTS = { sort: "created", dir: "desc", size: 25 } as const;
 
 /** Longest amount bound and fragment the URL may carry. */
@@ -175,16 +178,4 @@ export function toSearchParams(query: Partial<PaymentListQuery>): URLSearchParam
   single("cursor", query.cursor);
   if (query.back && query.cursor) out.set("back", "1");
   return out;
-}
-
-/** Whether any of the toolbar's filters is set (the customer filter comes from a link, not the toolbar). */
-export function hasToolbarFilters(query: PaymentListQuery): boolean {
-  return (
-    query.status.length +
-      query.kind.length +
-      query.provider.length +
-      query.currency.length +
-      query.flag.length >
-      0 || Boolean(query.from || query.to || query.min || query.max || query.q)
-  );
 }

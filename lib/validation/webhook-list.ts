@@ -37,6 +37,9 @@ export type WebhookListProvider = (typeof webhookListProviders)[number];
 export type WebhookListOutcome = (typeof webhookListOutcomes)[number];
 export type WebhookListSize = (typeof webhookListSizes)[number];
 
+/** Columns hidden unless the URL says otherwise (`hide=` lists what is hidden). */
+export const WEBHOOK_LIST_DEFAULT_HIDDEN = ["eventId"] as const;
+
 export const WEBHOOK_LIST_DEFAULTS = { size: 25 } as const;
 
 /**
@@ -144,11 +147,4 @@ export function toWebhookSearchParams(query: Partial<WebhookListQuery>): URLSear
   single("cursor", query.cursor);
   if (query.back && query.cursor) out.set("back", "1");
   return out;
-}
-
-/** Whether any of the toolbar's filters is set (the payment filter comes from a link). */
-export function hasWebhookFilters(query: WebhookListQuery): boolean {
-  return (
-    query.provider.length + query.type.length + query.outcome.length > 0 || Boolean(query.from || query.to)
-  );
 }

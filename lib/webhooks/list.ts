@@ -1,4 +1,5 @@
 import { and, eq, gte, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { type CappedCount, countCapped } from "@/db/capped-count";
 import type { Queryable } from "@/db/client";
 import { customers, payments, plans, webhookEvents } from "@/db/schema";
 import type { PaymentStatus, WebhookOutcome } from "@/db/schema/enums";
@@ -44,12 +45,6 @@ export interface WebhookListPage {
   nextCursor: string | null;
   /** Cursor of the page before this one (use with `back=1`); null on the first page. */
   prevCursor: string | null;
-}
-
-export interface CappedCount {
-  count: number;
-  /** True when more rows match than `count` says (the count stopped at the cap). */
-  capped: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -229,15 +224,7 @@ export async function countWebhookEventsCapped(
 ): Promise<CappedCount> {
   const limit = Math.max(0, Math.floor(cap));
   const where = filterConditions(query);
-  const matching = db
-    .select({ one: sql`1`.as("one") })
-    .from(webhookEvents)
-    .where(where.length > 0 ? and(...where) : undefined)
-    .limit(limit + 1)
-    .as("matching");
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(matching);
-  const n = Number(row?.n ?? 0);
-  return { count: Math.min(n, limit), capped: n > limit };
+  return countCapped(db, webhookEvents, where, limit);
 }
 
 // ---------------------------------------------------------------------------------------

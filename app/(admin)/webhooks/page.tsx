@@ -1,8 +1,9 @@
 import type { Metadata } from "next";
-import { WEBHOOK_DEFAULT_HIDDEN, WebhooksTable } from "@/components/webhooks/webhooks-table";
+import { WebhooksTable } from "@/components/webhooks/webhooks-table";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
-import { parseWebhookListQuery } from "@/lib/validation/webhook-list";
+import { hiddenColumns } from "@/lib/validation/hidden-columns";
+import { parseWebhookListQuery, WEBHOOK_LIST_DEFAULT_HIDDEN } from "@/lib/validation/webhook-list";
 import { countWebhookEventsCapped, listWebhookEventsPage } from "@/lib/webhooks/list";
 
 export const metadata: Metadata = { title: "Webhooks" };
@@ -21,8 +22,7 @@ export default async function WebhooksPage({
     listWebhookEventsPage(db, query),
     countWebhookEventsCapped(db, query),
   ]);
-  const hideParam = typeof params.hide === "string" ? params.hide : null;
-  const hidden = hideParam === null ? WEBHOOK_DEFAULT_HIDDEN : hideParam.split(",").filter(Boolean);
+  const hidden = hiddenColumns(params, WEBHOOK_LIST_DEFAULT_HIDDEN);
 
   return (
     <div className="space-y-4">

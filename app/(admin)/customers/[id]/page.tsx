@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { CustomerDetails, CustomerSubscriptions } from "@/components/customers/customer-profile";
-import { DEFAULT_HIDDEN, PaymentsTable } from "@/components/payments/payments-table";
+import { PaymentsTable } from "@/components/payments/payments-table";
 import { Button } from "@/components/ui/button";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
@@ -11,7 +11,8 @@ import { roleCan } from "@/lib/auth/permissions";
 import { getCustomerProfile } from "@/lib/customers/profile";
 import { withEntitlements } from "@/lib/entitlements/compute";
 import { countPaymentsCapped, listPaymentsPage } from "@/lib/payments/list";
-import { parsePaymentListQuery } from "@/lib/validation/payment-list";
+import { hiddenColumns } from "@/lib/validation/hidden-columns";
+import { PAYMENT_LIST_DEFAULT_HIDDEN, parsePaymentListQuery } from "@/lib/validation/payment-list";
 
 export const metadata: Metadata = { title: "Customer" };
 export const dynamic = "force-dynamic";
@@ -34,8 +35,7 @@ export default async function CustomerPage({
   // The payments table's own URL state (filters, paging, columns), always this customer's.
   const query = { ...parsePaymentListQuery(search), customer: customer.id, q: null };
   const [page, total] = await Promise.all([listPaymentsPage(db, query), countPaymentsCapped(db, query)]);
-  const hideParam = typeof search.hide === "string" ? search.hide : null;
-  const hidden = hideParam === null ? DEFAULT_HIDDEN : hideParam.split(",").filter(Boolean);
+  const hidden = hiddenColumns(search, PAYMENT_LIST_DEFAULT_HIDDEN);
 
   return (
     <div className="space-y-5">

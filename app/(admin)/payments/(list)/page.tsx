@@ -1,13 +1,14 @@
 import { Plus } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { DEFAULT_HIDDEN, PaymentsTable } from "@/components/payments/payments-table";
+import { PaymentsTable } from "@/components/payments/payments-table";
 import { Button } from "@/components/ui/button";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { roleCan } from "@/lib/auth/permissions";
 import { countPaymentsCapped, listPaymentsPage } from "@/lib/payments/list";
-import { parsePaymentListQuery } from "@/lib/validation/payment-list";
+import { hiddenColumns } from "@/lib/validation/hidden-columns";
+import { PAYMENT_LIST_DEFAULT_HIDDEN, parsePaymentListQuery } from "@/lib/validation/payment-list";
 
 export const metadata: Metadata = { title: "Payments" };
 export const dynamic = "force-dynamic";
@@ -22,8 +23,7 @@ export default async function PaymentsPage({
   const query = parsePaymentListQuery(params);
   const db = await appDb();
   const [page, total] = await Promise.all([listPaymentsPage(db, query), countPaymentsCapped(db, query)]);
-  const hideParam = typeof params.hide === "string" ? params.hide : null;
-  const hidden = hideParam === null ? DEFAULT_HIDDEN : hideParam.split(",").filter(Boolean);
+  const hidden = hiddenColumns(params, PAYMENT_LIST_DEFAULT_HIDDEN);
 
   return (
     <div className="space-y-4">

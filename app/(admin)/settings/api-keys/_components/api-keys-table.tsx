@@ -1,9 +1,11 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
 import { KeyRound, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { toast } from "sonner";
+import { DataTable } from "@/components/data-table/data-table";
 import { useFormat } from "@/components/format/format-provider";
 import {
   AlertDialog,
@@ -19,85 +21,119 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ApiKeyListItem } from "@/lib/api-keys/list";
 import { revokeApiKeyAction } from "../actions";
 
 export function ApiKeysTable({ keys }: { keys: ApiKeyListItem[] }) {
   const fmt = useFormat();
-  if (keys.length === 0) {
-    return (
-      <EmptyState
-        icon={KeyRound}
-        title="No API keys yet"
-        description="Create one for each product or environment that asks Paydesk who has access."
-        data-testid="api-keys-empty"
-      />
-    );
-  }
+  const columns = useMemo<ColumnDef<ApiKeyListItem>[]>(
+    () => [
+      {
+        id: "name",
+        header: "Name",
+        cell: ({ row }) => <span className="font-medium">{row.original.name}</span>,
+      },
+      {
+        id: "key",
+        header: "Key",
+        cell: ({ row }) => (
+          <code className="font-mono text-xs" data-testid="api-key-prefix">
+            {row.original.prefix}…
+          </code>
+        ),
+      },
+      {
+        id: "createdBy",
+        header: "Created by",
+        cell: ({ row }) => (
+          <span className="text-sm text-muted-foreground">{row.original.createdBy ?? "—"}</span>
+        ),
+      },
+      {
+        id: "created",
+        header: "Created",
+        cell: ({ row }) => (
+          <time className="whitespace-nowrap text-sm" dateTime={fmt.iso(row.original.createdAt)}>
+            {fmt.dateTime(row.original.createdAt)}
+          </time>
+        ),
+      },
+      {
+        id: "lastUsed",
+        header: "Last used",
+        cell: ({ row }) => (
+          <span className="whitespace-nowrap text-sm" data-testid="api-key-last-used">
+            {row.original.lastUsedAt ? (
+              <time dateTime={fmt.iso(row.original.lastUsedAt)}>{fmt.dateTime(row.original.lastUsedAt)}</time>
+            ) : (
+              "Never"
+            )}
+          </span>
+        ),
+      },
+      {
+        id: "uses",
+        header: "Uses",
+        meta: { align: "right" },
+        cell: ({ row }) => (
+          <span data-testid="api-key-uses">{row.original.useCount.toLocaleString(fmt.prefs.locale)}</span>
+        ),
+      },
+      {
+        id: "status",
+        header: "Status",
+        cell: ({ row }) => {
+          const k = row.original;
+          return (
+            <span data-testid="api-key-status">
+              {k.revokedAt ? (
+                <Badge
+                  variant="neutral"
+                  title={`Revoked ${fmt.dateTime(k.revokedAt)}${k.revokedBy ? ` by ${k.revokedBy}` : ""}`}
+                >
+                  Revoked
+                </Badge>
+              ) : (
+                <Badge variant="success">Active</Badge>
+              )}
+            </span>
+          );
+        },
+      },
+      {
+        id: "actions",
+        header: "Actions",
+        meta: { align: "right" },
+        cell: ({ row }) =>
+          row.original.revokedAt ? null : (
+            <RevokeButton id={row.original.id} name={row.original.name} prefix={row.original.prefix} />
+          ),
+      },
+    ],
+    [fmt],
+  );
   return (
-    <div className="rounded-lg border bg-card">
-      <Table aria-label="API keys" data-testid="api-keys-table">
-        <TableHeader>
-          <TableRow className="hover:bg-transparent">
-            <TableHead>Name</TableHead>
-            <TableHead>Key</TableHead>
-            <TableHead>Created by</TableHead>
-            <TableHead>Created</TableHead>
-            <TableHead>Last used</TableHead>
-            <TableHead className="text-right">Uses</TableHead>
-            <TableHead>Status</TableHead>
-            <TableHead className="text-right">Actions</TableHead>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {keys.map((k) => (
-            <TableRow
-              key={k.id}
-              data-testid="api-key-row"
-              data-id={k.id}
-              data-revoked={k.revokedAt ? "true" : "false"}
-            >
-              <TableCell className="font-medium">{k.name}</TableCell>
-              <TableCell>
-                <code className="font-mono text-xs" data-testid="api-key-prefix">
-                  {k.prefix}…
-                </code>
-              </TableCell>
-              <TableCell className="text-sm text-muted-foreground">{k.createdBy ?? "—"}</TableCell>
-              <TableCell className="whitespace-nowrap text-sm">
-                <time dateTime={fmt.iso(k.createdAt)}>{fmt.dateTime(k.createdAt)}</time>
-              </TableCell>
-              <TableCell className="whitespace-nowrap text-sm" data-testid="api-key-last-used">
-                {k.lastUsedAt ? (
-                  <time dateTime={fmt.iso(k.lastUsedAt)}>{fmt.dateTime(k.lastUsedAt)}</time>
-                ) : (
-                  "Never"
-                )}
-              </TableCell>
-              <TableCell className="text-right tabular-nums" data-testid="api-key-uses">
-                {new Intl.NumberFormat(fmt.prefs.locale).format(k.useCount)}
-              </TableCell>
-              <TableCell data-testid="api-key-status">
-                {k.revokedAt ? (
-                  <Badge
-                    variant="neutral"
-                    title={`Revoked ${fmt.dateTime(k.revokedAt)}${k.revokedBy ? ` by ${k.revokedBy}` : ""}`}
-                  >
-                    Revoked
-                  </Badge>
-                ) : (
-                  <Badge variant="success">Active</Badge>
-                )}
-              </TableCell>
-              <TableCell className="text-right">
-                {k.revokedAt ? null : <RevokeButton id={k.id} name={k.name} prefix={k.prefix} />}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </div>
+    <DataTable
+      label="API keys"
+      testId="api-keys-table"
+      columns={columns}
+      data={keys}
+      getRowId={(k) => k.id}
+      rowAttributes={(k) => ({
+        "data-testid": "api-key-row",
+        "data-id": k.id,
+        "data-revoked": k.revokedAt ? "true" : "false",
+      })}
+      empty={
+        <EmptyState
+          icon={KeyRound}
+          title="No API keys yet"
+          description="Create one for each product or environment that asks Paydesk who has access."
+          data-testid="api-keys-empty"
+          className="m-3"
+        />
+      }
+    />
   );
 }
 

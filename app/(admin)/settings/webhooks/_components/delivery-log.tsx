@@ -1,19 +1,23 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
 import { ChevronDown, ChevronRight, Inbox, RotateCw } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { Fragment, useState } from "react";
+import { useMemo, useState } from "react";
 import { toast } from "sonner";
+import { DataTable } from "@/components/data-table/data-table";
+import {
+  RowExpansionProvider,
+  useRowExpansion,
+  useRowExpansionState,
+} from "@/components/data-table/row-expansion";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { DeliveryAttemptView, DeliveryLogItem } from "@/lib/outbound/deliveries";
 import { resendDeliveryAction } from "../actions";
 import { DeliveryStatusBadge } from "./delivery-status";
-
-const COLUMNS = 9;
 
 export function DeliveryLog({
   deliveries,
@@ -29,14 +33,80 @@ export function DeliveryLog({
   firstHref: string | null;
 }) {
   const fmt = useFormat();
-  const [open, setOpen] = useState<Set<string>>(new Set());
-  const toggle = (id: string) =>
-    setOpen((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const expansion = useRowExpansionState();
+
+  const columns = useMemo<ColumnDef<DeliveryLogItem>[]>(
+    () => [
+      {
+        id: "toggle",
+        header: () => <span className="sr-only">Attempts</span>,
+        meta: { headerClassName: "w-8" },
+        cell: ({ row }) => <AttemptsToggle id={row.original.id} />,
+      },
+      {
+        id: "event",
+        header: "Event",
+        cell: ({ row }) => (
+          <>
+            <div className="font-mono text-xs font-medium">{row.original.eventType}</div>
+            <div className="font-mono text-xs text-muted-foreground" title="webhook-id">
+              {row.original.eventId}
+            </div>
+          </>
+        ),
+      },
+      {
+        id: "status",
+        header: "Status",
+        cell: ({ row }) => <DeliveryStatusBadge status={row.original.status} />,
+      },
+      {
+        id: "attempts",
+        header: "Attempts",
+        meta: { align: "right" },
+        cell: ({ row }) => row.original.attempts,
+      },
+      {
+        id: "lastCode",
+        header: "Last code",
+        meta: { align: "right" },
+        cell: ({ row }) => <span className="font-mono text-xs">{row.original.lastStatusCode ?? "—"}</span>,
+      },
+      {
+        id: "latency",
+        header: "Latency",
+        meta: { align: "right" },
+        cell: ({ row }) => (
+          <span className="text-xs">
+            {row.original.lastLatencyMs === null ? "—" : `${row.original.lastLatencyMs} ms`}
+          </span>
+        ),
+      },
+      {
+        id: "created",
+        header: "Created",
+        cell: ({ row }) => (
+          <span className="text-xs text-muted-foreground">{fmt.dateTime(row.original.createdAt)}</span>
+        ),
+      },
+      {
+        id: "next",
+        header: "Next attempt",
+        cell: ({ row }) => (
+          <span className="text-xs text-muted-foreground">
+            {row.original.status === "pending" ? fmt.dateTime(row.original.nextAttemptAt) : "—"}
+          </span>
+        ),
+      },
+      {
+        id: "actions",
+        header: () => <span className="sr-only">Actions</span>,
+        meta: { align: "right" },
+        cell: ({ row }) => <ResendButton deliveryId={row.original.id} disabled={!endpointEnabled} />,
+      },
+    ],
+    [fmt, endpointEnabled],
+  );
 
   if (deliveries.length === 0) {
     return (
@@ -57,102 +127,66 @@ export function DeliveryLog({
   }
 
   return (
-    <div className="space-y-3">
-      <div className="rounded-lg border bg-card">
-        <Table aria-label="Deliveries">
-          <TableHeader>
-            <TableRow className="hover:bg-transparent">
-              <TableHead className="w-8">
-                <span className="sr-only">Attempts</span>
-              </TableHead>
-              <TableHead>Event</TableHead>
-              <TableHead>Status</TableHead>
-              <TableHead className="text-right">Attempts</TableHead>
-              <TableHead className="text-right">Last code</TableHead>
-              <TableHead className="text-right">Latency</TableHead>
-              <TableHead>Created</TableHead>
-              <TableHead>Next attempt</TableHead>
-              <TableHead className="text-right">
-                <span className="sr-only">Actions</span>
-              </TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {deliveries.map((d) => {
-              const expanded = open.has(d.id);
-              return (
-                <Fragment key={d.id}>
-                  <TableRow data-testid="delivery-row" data-delivery-id={d.id} data-event-id={d.eventId}>
-                    <TableCell>
-                      <Button
-                        variant="ghost"
-                        size="icon"
-                        className="size-7"
-                        aria-expanded={expanded}
-                        aria-controls={`attempts-${d.id}`}
-                        aria-label={`${expanded ? "Hide" : "Show"} the attempts of this delivery`}
-                        data-testid="toggle-attempts"
-                        onClick={() => toggle(d.id)}
-                      >
-                        {expanded ? (
-                          <ChevronDown className="size-4" aria-hidden />
-                        ) : (
-                          <ChevronRight className="size-4" aria-hidden />
-                        )}
-                      </Button>
-                    </TableCell>
-                    <TableCell>
-                      <div className="font-mono text-xs font-medium">{d.eventType}</div>
-                      <div className="font-mono text-xs text-muted-foreground" title="webhook-id">
-                        {d.eventId}
-                      </div>
-                    </TableCell>
-                    <TableCell>
-                      <DeliveryStatusBadge status={d.status} />
-                    </TableCell>
-                    <TableCell className="text-right tabular-nums">{d.attempts}</TableCell>
-                    <TableCell className="text-right font-mono text-xs">{d.lastStatusCode ?? "—"}</TableCell>
-                    <TableCell className="text-right tabular-nums text-xs">
-                      {d.lastLatencyMs === null ? "—" : `${d.lastLatencyMs} ms`}
-                    </TableCell>
-                    <TableCell className="text-xs text-muted-foreground">
-                      {fmt.dateTime(d.createdAt)}
-                    </TableCell>
-                    <TableCell className="text-xs text-muted-foreground">
-                      {d.status === "pending" ? fmt.dateTime(d.nextAttemptAt) : "—"}
-                    </TableCell>
-                    <TableCell className="text-right">
-                      <ResendButton deliveryId={d.id} disabled={!endpointEnabled} />
-                    </TableCell>
-                  </TableRow>
-                  {expanded ? (
-                    <TableRow id={`attempts-${d.id}`} className="hover:bg-transparent">
-                      <TableCell colSpan={COLUMNS} className="bg-muted/30">
-                        <AttemptList attempts={d.attemptLog} lastError={d.lastError} />
-                      </TableCell>
-                    </TableRow>
-                  ) : null}
-                </Fragment>
-              );
-            })}
-          </TableBody>
-        </Table>
+    <RowExpansionProvider value={expansion}>
+      <div className="space-y-3">
+        <DataTable
+          label="Deliveries"
+          columns={columns}
+          data={deliveries}
+          getRowId={(d) => d.id}
+          rowAttributes={(d) => ({
+            "data-testid": "delivery-row",
+            "data-delivery-id": d.id,
+            "data-event-id": d.eventId,
+          })}
+          renderDetail={(d) =>
+            expansion.open.has(d.id) ? (
+              <div className="px-4 py-3">
+                <AttemptList attempts={d.attemptLog} lastError={d.lastError} />
+              </div>
+            ) : null
+          }
+          detailId={(d) => `attempts-${d.id}`}
+          empty={null}
+        />
+        <nav aria-label="Delivery log pages" className="flex justify-end gap-2">
+          {firstHref ? (
+            <Button asChild variant="outline" size="sm">
+              <Link href={firstHref}>Newest</Link>
+            </Button>
+          ) : null}
+          {nextHref ? (
+            <Button asChild variant="outline" size="sm">
+              <Link href={nextHref} data-testid="older-deliveries">
+                Older
+              </Link>
+            </Button>
+          ) : null}
+        </nav>
       </div>
-      <nav aria-label="Delivery log pages" className="flex justify-end gap-2">
-        {firstHref ? (
-          <Button asChild variant="outline" size="sm">
-            <Link href={firstHref}>Newest</Link>
-          </Button>
-        ) : null}
-        {nextHref ? (
-          <Button asChild variant="outline" size="sm">
-            <Link href={nextHref} data-testid="older-deliveries">
-              Older
-            </Link>
-          </Button>
-        ) : null}
-      </nav>
-    </div>
+    </RowExpansionProvider>
+  );
+}
+
+function AttemptsToggle({ id }: { id: string }) {
+  const { expanded, toggle } = useRowExpansion(id);
+  return (
+    <Button
+      variant="ghost"
+      size="icon"
+      className="size-7"
+      aria-expanded={expanded}
+      aria-controls={expanded ? `attempts-${id}` : undefined}
+      aria-label={`${expanded ? "Hide" : "Show"} the attempts of this delivery`}
+      data-testid="toggle-attempts"
+      onClick={toggle}
+    >
+      {expanded ? (
+        <ChevronDown className="size-4" aria-hidden />
+      ) : (
+        <ChevronRight className="size-4" aria-hidden />
+      )}
+    </Button>
   );
 }
 
