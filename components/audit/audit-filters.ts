@@ -1,17 +1,16 @@
 import type { FilterDeclaration } from "@/components/data-table/list-toolbar";
 import type { AuditActorChoice } from "@/lib/audit/list";
-import { type AuditListQuery, parseAuditListQuery } from "@/lib/validation/audit-list";
+import type { AuditListQuery } from "@/lib/validation/audit-list";
+import { canonicalActor, canonicalEntityId, canonicalTimeBound } from "@/lib/validation/audit-list-options";
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-type TextFilter = "from" | "to" | "actor" | "entityId";
-
 /**
- * The server's own parser judges a typed value: what it would drop is refused at the field, with
- * a reason, and what it keeps goes to the URL in its canonical form.
+ * The server's own rules judge a typed value: what it would drop is refused at the field, with a
+ * reason, and what it keeps goes to the URL in its canonical form.
  */
-function parsedBy(name: TextFilter) {
-  return (raw: string) => parseAuditListQuery({ [name]: raw })[name] ?? undefined;
+function parsedBy(canonical: (raw: string) => string | null) {
+  return (raw: string) => canonical(raw) ?? undefined;
 }
 
 /**
@@ -29,7 +28,7 @@ function timeFilter(name: "from" | "to", label: string, value: string | null): F
     type: exact ? "text" : "date",
     placeholder: exact ? "YYYY-MM-DDTHH:MM:SSZ" : undefined,
     className: exact ? "w-56 font-mono text-xs" : "w-36",
-    normalize: parsedBy(name),
+    normalize: parsedBy(canonicalTimeBound),
     invalidHint: "Enter a day (YYYY-MM-DD) or an ISO time.",
   };
 }
@@ -63,7 +62,7 @@ export function auditFilters(
             placeholder: "Email, staff id or system:…",
             className: "w-56",
             choices: choices.actors,
-            normalize: parsedBy("actor"),
+            normalize: parsedBy(canonicalActor),
             invalidHint: "Enter an email, a staff id or a system actor (system:stripe).",
           } satisfies FilterDeclaration,
         ]
@@ -76,7 +75,7 @@ export function auditFilters(
       value: query.entityId,
       placeholder: "Payment id, customer id…",
       className: "w-64",
-      normalize: parsedBy("entityId"),
+      normalize: parsedBy(canonicalEntityId),
       invalidHint: "Up to 200 characters of plain text.",
     },
     {

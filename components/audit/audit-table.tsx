@@ -13,7 +13,8 @@ import { useFormat } from "@/components/format/format-provider";
 import { Badge } from "@/components/ui/badge";
 import type { CappedCount } from "@/db/capped-count";
 import type { AuditActorChoice, AuditListRow } from "@/lib/audit/list";
-import { AUDIT_LIST_DEFAULTS, type AuditListQuery, auditListSizes } from "@/lib/validation/audit-list";
+import type { AuditListQuery } from "@/lib/validation/audit-list";
+import { AUDIT_LIST_DEFAULTS, auditListSizes } from "@/lib/validation/audit-list-options";
 import { AuditDiff } from "./audit-diff";
 import { auditFilters } from "./audit-filters";
 

@@ -9,12 +9,12 @@ import { useFormat } from "@/components/format/format-provider";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { CappedCount } from "@/db/capped-count";
 import type { CustomerListRow } from "@/lib/customers/list";
+import type { CustomerListQuery } from "@/lib/validation/customer-list";
 import {
   CUSTOMER_LIST_DEFAULT_SIZE,
   CUSTOMER_QUERY_MIN,
-  type CustomerListQuery,
   customerListSizes,
-} from "@/lib/validation/customer-list";
+} from "@/lib/validation/customer-list-options";
 import { CopyId } from "./copy-id";
 import { SubscriptionStatusBadge } from "./subscription-status";
 

@@ -1,6 +1,7 @@
 import type { FilterDeclaration } from "@/components/data-table/list-toolbar";
-import { paymentKinds, paymentProviders, paymentStatuses } from "@/db/schema/enums";
-import { type PaymentListFlag, type PaymentListQuery, paymentListFlags } from "@/lib/validation/payment-list";
+import { paymentKinds, paymentProviders, paymentStatuses } from "@/db/schema/enum-values";
+import type { PaymentListQuery } from "@/lib/validation/payment-list";
+import { type PaymentListFlag, paymentListFlags } from "@/lib/validation/payment-list-options";
 import { KIND_LABEL, PROVIDER_LABEL } from "./labels";
 import { STATUS_LABEL } from "./status-badge";
 

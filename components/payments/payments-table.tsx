@@ -8,11 +8,8 @@ import { useFormat } from "@/components/format/format-provider";
 import { Badge } from "@/components/ui/badge";
 import type { CappedCount } from "@/db/capped-count";
 import type { PaymentListRow } from "@/lib/payments/list";
-import {
-  PAYMENT_LIST_DEFAULTS,
-  type PaymentListQuery,
-  paymentListSizes,
-} from "@/lib/validation/payment-list";
+import type { PaymentListQuery } from "@/lib/validation/payment-list";
+import { PAYMENT_LIST_DEFAULTS, paymentListSizes } from "@/lib/validation/payment-list-options";
 import { KIND_LABEL, METHOD_LABEL, PROVIDER_LABEL } from "./labels";
 import { FLAG_LABEL, paymentFilters } from "./payments-filters";
 import { StatusBadge } from "./status-badge";

@@ -2,13 +2,13 @@
 
 import { UserCog } from "lucide-react";
 import { useState } from "react";
-import { toast } from "sonner";
 import { changeStaffRoleAction } from "@/app/(admin)/staff/role-actions";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { NativeSelect } from "@/components/ui/native-select";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
-import { type StaffRole, staffRoles } from "@/db/schema/enums";
+import { toast } from "sonner";
+import { type StaffRole, staffRoles } from "@/db/schema/enum-values";
 
 /** "Change role" for a staff member: pick the role, say why, confirm; audited, ends their sessions. */
 export function ChangeRoleButton({ id, email, role }: { id: string; email: string; role: StaffRole }) {

@@ -3,7 +3,6 @@
 import { UserPlus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { createStaffAction } from "@/app/(admin)/staff/actions";
 import { Button } from "@/components/ui/button";
 import {
@@ -18,7 +17,8 @@ import {
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
-import { staffRoles } from "@/db/schema/enums";
+import { toast } from "sonner";
+import { staffRoles } from "@/db/schema/enum-values";
 import { OneTimePassword } from "./one-time-password";
 
 export function CreateStaffDialog() {

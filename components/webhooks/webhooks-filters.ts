@@ -1,10 +1,10 @@
 import type { FilterDeclaration } from "@/components/data-table/list-toolbar";
+import type { WebhookListQuery } from "@/lib/validation/webhook-list";
 import {
   KNOWN_WEBHOOK_TYPES,
-  type WebhookListQuery,
   webhookListOutcomes,
   webhookListProviders,
-} from "@/lib/validation/webhook-list";
+} from "@/lib/validation/webhook-list-options";
 import { OUTCOME_LABEL, WEBHOOK_PROVIDER_LABEL } from "./outcome-badge";
 
 /** The event log's filters: provider, type, outcome and the received range (UTC days). */

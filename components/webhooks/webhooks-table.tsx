@@ -6,11 +6,8 @@ import { useMemo } from "react";
 import { type ListColumn, ListScreen } from "@/components/data-table/list-screen";
 import { useFormat } from "@/components/format/format-provider";
 import type { CappedCount } from "@/db/capped-count";
-import {
-  WEBHOOK_LIST_DEFAULTS,
-  type WebhookListQuery,
-  webhookListSizes,
-} from "@/lib/validation/webhook-list";
+import type { WebhookListQuery } from "@/lib/validation/webhook-list";
+import { WEBHOOK_LIST_DEFAULTS, webhookListSizes } from "@/lib/validation/webhook-list-options";
 import type { WebhookListRow } from "@/lib/webhooks/list";
 import { OutcomeBadge, WEBHOOK_PROVIDER_LABEL } from "./outcome-badge";
 import { webhookFilters } from "./webhooks-filters";

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { isStorableText, isUuid } from "./common";
+import {
+  AUDIT_ACTIONS_MAX,
+  AUDIT_LIST_DEFAULTS,
+  type AuditListSize,
+  auditListSizes,
+  canonicalActor,
+  canonicalEntityId,
+  canonicalTimeBound,
+  isAuditActionName,
+} from "./audit-list-options";
+import { isUuid } from "./common";
 import {
   backFlag,
   cursorParam,
@@ -10,6 +20,8 @@ import {
   type SearchParamsRecord,
   searchParamsRecord,
 } from "./url-state";
+
+export * from "./audit-list-options";
 
 /**
  * The audit log's state as it lives in the URL (`/audit?actor=…&action=payment.refund,…`), shared
@@ -31,59 +43,10 @@ import {
  * - `entityType` (`payment`, `customer`, `staff`, …) and `entityId` (exact; a uuid is lower-cased).
  */
 
-export const auditListSizes = [25, 50, 100] as const;
-export type AuditListSize = (typeof auditListSizes)[number];
-
-export const AUDIT_LIST_DEFAULTS = { size: 25 } as const;
-
-/** At most this many actions in one filter; a longer list is junk (there are not that many). */
-export const AUDIT_ACTIONS_MAX = 30;
-const MAX_ENTITY_ID_LENGTH = 200;
-const MAX_EMAIL_LENGTH = 254;
-
 export type AuditListSearchParams = SearchParamsRecord;
 
 // ---------------------------------------------------------------------------------------
 // Time bounds
-
-const TIMESTAMP_SHAPE =
-  /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-/**
- * An ISO 8601 timestamp as an instant, or null. Stricter than `Date.parse`, which rolls
- * `02-30` over into March and reads a timestamp without offset in the server's zone.
- * Digits beyond milliseconds are cut (the log records milliseconds).
- */
-export function parseIsoTimestamp(s: string): Date | null {
-  // In a URL a `+` the sender did not encode arrives as a space: `…T10:00:00 03:00`.
-  const m = TIMESTAMP_SHAPE.exec(
-    s.replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$/, "$1+$2"),
-  );
-  if (!m) return null;
-  const [, day = "", hh = "", mm = "", ss = "00", fraction = "", zone = "Z"] = m;
-  if (!isIsoDay(day) || Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59) return null;
-  let offsetMinutes = 0;
-  if (zone.toUpperCase() !== "Z") {
-    const digits = zone.slice(1).replace(":", "");
-    const oh = Number(digits.slice(0, 2));
-    const om = Number(digits.slice(2) || "0");
-    if (oh > 23 || om > 59) return null;
-    offsetMinutes = (zone.startsWith("-") ? -1 : 1) * (oh * 60 + om);
-  }
-  const ms = fraction.padEnd(3, "0").slice(0, 3);
-  const utc = Date.parse(`${day}T${hh}:${mm}:${ss}.${ms}Z`);
-  if (Number.isNaN(utc)) return null;
-  const t = new Date(utc - offsetMinutes * 60_000);
-  const year = t.getUTCFullYear();
-  return year >= 1900 && year <= 9998 ? t : null;
-}
-
-/** A `from`/`to` value in canonical form (a day stays a day, a timestamp becomes UTC ISO), or null. */
-export function canonicalTimeBound(raw: string): string | null {
-  const v = raw.trim();
-  if (isIsoDay(v)) return v;
-  return parseIsoTimestamp(v)?.toISOString() ?? null;
-}
 
 const DAY_MS = 86_400_000;
 
@@ -117,10 +80,6 @@ const timeBound = z.unknown().transform((raw): string | null => {
 // ---------------------------------------------------------------------------------------
 // Actor, action, entity
 
-const SYSTEM_ACTOR_SHAPE = /^system:[a-z0-9][a-z0-9_.-]{0,63}$/;
-// Deliberately loose (the filter only ever compares): one @, no spaces, something on each side.
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
-
 export type AuditActorFilter =
   | { kind: "staff"; id: string }
   | { kind: "system"; id: string }
@@ -133,22 +92,10 @@ export function auditActorFilter(actor: string): AuditActorFilter {
   return { kind: "email", email: actor };
 }
 
-/** An actor filter in canonical (lower-case) form, or null when it is none of the three forms. */
-export function canonicalActor(raw: string): string | null {
-  const v = raw.trim().toLowerCase();
-  if (isUuid(v) || SYSTEM_ACTOR_SHAPE.test(v)) return v;
-  if (v.length <= MAX_EMAIL_LENGTH && EMAIL_SHAPE.test(v) && isStorableText(v)) return v;
-  return null;
-}
-
 const actor = z.unknown().transform((raw): string | null => {
   const v = firstValue(raw);
   return v ? canonicalActor(v) : null;
 });
-
-const ACTION_SHAPE = /^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*){1,3}$/;
-/** Whether a string looks like an audit action name (`payment.refund`, `staff.sign_in_failed`). */
-export const isAuditActionName = (s: string) => s.length <= 64 && ACTION_SHAPE.test(s);
 
 const actionList = z.unknown().transform((raw): string[] => {
   const names = new Set(listValues(raw).map((v) => v.toLowerCase()));
@@ -164,9 +111,8 @@ const entityType = z.unknown().transform((raw): string | null => {
 });
 
 const entityId = z.unknown().transform((raw): string | null => {
-  const v = firstValue(raw)?.trim();
-  if (!v || v.length > MAX_ENTITY_ID_LENGTH || !isStorableText(v)) return null;
-  return isUuid(v) ? v.toLowerCase() : v;
+  const v = firstValue(raw);
+  return v ? canonicalEntityId(v) : null;
 });
 
 export const auditListQuery = z

@@ -1,11 +1,8 @@
 import { z } from "zod";
 import { isKnownCurrency } from "../money/currency";
+import { isStorableText } from "./shapes";
 
-/**
- * Text Postgres stores exactly as given: no NUL (text cannot hold it) and no lone UTF-16
- * surrogate (the driver would store U+FFFD instead, and the audit hash would no longer match).
- */
-export const isStorableText = (s: string) => !s.includes("\u0000") && s.isWellFormed();
+export { isStorableText } from "./shapes";
 
 /** Every key and string inside a JSON value is storable text. */
 export function isStorableJson(value: unknown): boolean {
@@ -46,9 +43,7 @@ export const currency = z
 
 export const uuid = z.uuid("Not a valid id");
 
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Whether a string can be looked up in a uuid column (anything else would be a database error). */
-export const isUuid = (s: string) => UUID_SHAPE.test(s);
+export { isUuid } from "./shapes";
 
 /** JSON metadata: string keys, JSON values, small enough to read in a timeline. */
 export const metadata = z

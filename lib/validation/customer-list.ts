@@ -1,6 +1,15 @@
 import { z } from "zod";
 import { isStorableText } from "./common";
+import {
+  CUSTOMER_LIST_DEFAULT_SIZE,
+  CUSTOMER_QUERY_MAX,
+  CUSTOMER_QUERY_MIN,
+  type CustomerListSize,
+  customerListSizes,
+} from "./customer-list-options";
 import { backFlag, cursorParam, firstValue, oneOf, type SearchParamsRecord } from "./url-state";
+
+export * from "./customer-list-options";
 
 /**
  * The customers list's state as it lives in the URL (`/customers?q=anna&size=50&cursor=…`).
@@ -8,15 +17,6 @@ import { backFlag, cursorParam, firstValue, oneOf, type SearchParamsRecord } fro
  * Like the payments list, parsing never fails: a shared link with one bad parameter still
  * renders, every invalid value is dropped or replaced by its default.
  */
-
-export const customerListSizes = [10, 25, 50, 100] as const;
-export type CustomerListSize = (typeof customerListSizes)[number];
-
-export const CUSTOMER_LIST_DEFAULT_SIZE: CustomerListSize = 25;
-
-/** Shorter searches are not run: two characters are the least a trigram index can narrow. */
-export const CUSTOMER_QUERY_MIN = 2;
-export const CUSTOMER_QUERY_MAX = 100;
 
 export type CustomerListSearchParams = SearchParamsRecord;
 

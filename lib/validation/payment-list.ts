@@ -11,6 +11,17 @@ import { isKnownCurrency } from "../money/currency";
 import { MAX_AMOUNT_MINOR } from "../money/money";
 import { isStorableText, isUuid } from "./common";
 import {
+  PAYMENT_LIST_DEFAULTS,
+  type PaymentListDir,
+  type PaymentListFlag,
+  type PaymentListSize,
+  type PaymentListSort,
+  paymentListDirs,
+  paymentListFlags,
+  paymentListSizes,
+  paymentListSorts,
+} from "./payment-list-options";
+import {
   backFlag,
   cursorParam,
   enumList,
@@ -21,6 +32,8 @@ import {
   type SearchParamsRecord,
 } from "./url-state";
 
+export * from "./payment-list-options";
+
 // Re-exported: callers imported these from here before they moved to ./url-state.
 export { isIsoDay, searchParamsRecord } from "./url-state";
 
@@ -30,27 +43,6 @@ export { isIsoDay, searchParamsRecord } from "./url-state";
  * Parsing never fails: a shared link with one bad parameter must still render, so every
  * invalid value is dropped (or replaced by its default) instead of becoming an error.
  */
-
-export const paymentListSorts = ["created", "amount"] as const;
-export const paymentListDirs = ["asc", "desc"] as const;
-export const paymentListSizes = [10, 25, 50, 100] as const;
-
-export type PaymentListSort = (typeof paymentListSorts)[number];
-export type PaymentListDir = (typeof paymentListDirs)[number];
-export type PaymentListSize = (typeof paymentListSizes)[number];
-
-/**
- * Flags a payment can carry besides its status: a dispute open or lost (`disputed`), a refund
- * the provider has not confirmed yet (`refund_pending`), held for a person to decide (`held`).
- * Several flags match a payment that has any of them, like the other facets.
- */
-export const paymentListFlags = ["disputed", "refund_pending", "held"] as const;
-export type PaymentListFlag = (typeof paymentListFlags)[number];
-
-/** Columns hidden unless the URL says otherwise (`hide=` lists what is hidden). */
-export const PAYMENT_LIST_DEFAULT_HIDDEN = ["refunded", "method", "description"] as const;
-
-export const PAYMENT_LIST_DEFAULTS = { sort: "created", dir: "desc", size: 25 } as const;
 
 /** Longest amount bound and fragment the URL may carry. */
 const MAX_DECIMAL_LENGTH = 40;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { paymentMethods, paymentStatuses } from "@/db/schema/enums";
+import { paymentMethods, paymentStatuses } from "@/db/schema/enum-values";
 import { MAX_AMOUNT_MINOR, parseAmount } from "../money/money";
 import { currency, metadata, reason, text } from "./common";
 

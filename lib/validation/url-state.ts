@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isIsoDay } from "./shapes";
 
 /**
  * Building blocks for a list's state as it lives in the URL, shared by the payments,
@@ -43,17 +44,7 @@ export const oneOf = <T extends string | number>(values: readonly T[], fallback:
     return values.find((candidate) => String(candidate) === v) ?? fallback;
   });
 
-const DATE_SHAPE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** A real calendar day `YYYY-MM-DD` (UTC), years 1900–9998 so `day + 1` stays a plain ISO date. */
-export function isIsoDay(s: string): boolean {
-  const m = DATE_SHAPE.exec(s);
-  if (!m) return false;
-  const year = Number(m[1]);
-  if (year < 1900 || year > 9998) return false;
-  const d = new Date(`${s}T00:00:00.000Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-}
+export { isIsoDay } from "./shapes";
 
 /** A UTC day `YYYY-MM-DD`, or null. */
 export const isoDay = z.unknown().transform((raw): string | null => {
