@@ -2,10 +2,10 @@
 
 import { DownloadIcon, XIcon } from "lucide-react";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
 import { Spinner } from "@/components/ui/spinner";
+import { toast } from "@/components/ui/toast";
 import { createCsvRecordCounter } from "@/lib/audit/csv-progress";
 import { auditExportFileName } from "@/lib/audit/export-file-name";
 

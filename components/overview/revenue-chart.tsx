@@ -2,20 +2,20 @@
 
 import { ChartColumn } from "lucide-react";
 import { useMemo, useState } from "react";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useLoadedAfterPageLoad } from "@/components/lazy/use-loaded-after-page-load";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { formatMinor } from "@/lib/money/money";
 import type { DailySeries } from "@/lib/overview/queries";
 import { axisTicks } from "./axis-ticks";
 import { OverviewCard, useOverviewFormat } from "./overview-figures";
+import type { Point } from "./revenue-bars";
 
-interface Point {
-  day: string;
-  /** Minor units as a number, for the chart's geometry only; labels format `minor`. */
-  value: number;
-  minor: bigint;
-}
+/**
+ * The drawing library is the heaviest script of the app: it is fetched once the page has loaded
+ * (the figures, the summary and the table for assistive technology are there before it).
+ */
+const loadBars = () => import("./revenue-bars").then((m) => m.RevenueBars);
 
 /** `YYYY-MM-DD` (a UTC day) as a Date at its UTC midnight. */
 const utcDay = (day: string) => new Date(`${day}T00:00:00.000Z`);
@@ -45,6 +45,7 @@ function busiest(series: DailySeries[]): string {
 
 function CurrencyChart({ days, series }: { days: string[]; series: DailySeries }) {
   const f = useOverviewFormat();
+  const Bars = useLoadedAfterPageLoad(loadBars);
   const dayFormat = useDayFormat();
   const { currency } = series;
   const data: Point[] = days.map((day, i) => {
@@ -82,45 +83,21 @@ function CurrencyChart({ days, series }: { days: string[]; series: DailySeries }
       </figcaption>
       {/* The table below carries the same figures for assistive technology; the drawing is for the eye. */}
       <div className="h-64 w-full" aria-hidden="true">
-        <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
-            <CartesianGrid vertical={false} stroke="var(--border)" />
-            <XAxis
-              dataKey="day"
-              tickFormatter={dayFormat.short}
-              tick={{ fill: "var(--muted-foreground)", fontSize: 12 }}
-              tickLine={false}
-              axisLine={{ stroke: "var(--border)" }}
-              minTickGap={24}
-            />
-            <YAxis
-              width={72}
-              ticks={ticks}
-              domain={[0, ticks.at(-1) ?? 1]}
-              interval={0}
-              allowDecimals={false}
-              tickFormatter={axisMoney}
-              tick={{ fill: "var(--muted-foreground)", fontSize: 12 }}
-              tickLine={false}
-              axisLine={false}
-            />
-            <Tooltip
-              cursor={{ fill: "var(--accent)", stroke: "none" }}
-              isAnimationActive={false}
-              content={({ active, payload }) => {
-                const point = active ? (payload?.[0]?.payload as Point | undefined) : undefined;
-                if (!point) return null;
-                return (
-                  <div className="rounded-md border bg-popover px-3 py-2 text-popover-foreground text-sm shadow-md">
-                    <div className="text-muted-foreground text-xs">{dayFormat.long(point.day)}</div>
-                    <div className="font-medium tabular-nums">{f.money(point.minor, currency)}</div>
-                  </div>
-                );
-              }}
-            />
-            <Bar dataKey="value" fill="var(--primary)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
-          </BarChart>
-        </ResponsiveContainer>
+        {Bars ? (
+          <Bars
+            data={data}
+            ticks={ticks}
+            dayShort={dayFormat.short}
+            dayLong={dayFormat.long}
+            axisMoney={axisMoney}
+            money={(minor) => f.money(minor, currency)}
+          />
+        ) : (
+          <div
+            className="size-full animate-pulse rounded-md bg-muted/50"
+            data-testid="revenue-chart-loading"
+          />
+        )}
       </div>
       <table className="sr-only">
         <caption>{`Gross succeeded revenue in ${currency} per UTC day`}</caption>

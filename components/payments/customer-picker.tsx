@@ -2,7 +2,6 @@
 
 import { Check, ChevronsUpDown, Loader2, UserPlus } from "lucide-react";
 import { useEffect, useId, useState } from "react";
-import { toast } from "sonner";
 import { createCustomerAction, searchCustomersAction } from "@/app/(admin)/payments/actions";
 import { Button } from "@/components/ui/button";
 import { Command, CommandGroup, CommandInput, CommandItem, CommandList } from "@/components/ui/command";
@@ -17,6 +16,7 @@ import {
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Popover, PopoverContent, PopoverTrigger } from "@/components/ui/popover";
+import { toast } from "@/components/ui/toast";
 import { cn } from "@/lib/utils";
 
 export interface PickedCustomer {

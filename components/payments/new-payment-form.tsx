@@ -11,7 +11,7 @@ import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
 import { Textarea } from "@/components/ui/textarea";
-import { toast } from "sonner";
+import { toast } from "@/components/ui/toast";
 import { paymentMethods } from "@/db/schema/enum-values";
 import { formatMinor } from "@/lib/money/money";
 import type { EffectPreview } from "@/lib/payments/preview";

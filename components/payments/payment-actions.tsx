@@ -2,7 +2,6 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { toast } from "sonner";
 import {
   changeStatusAction,
   previewRefundAction,
@@ -24,6 +23,7 @@ import {
 import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Textarea } from "@/components/ui/textarea";
+import { toast } from "@/components/ui/toast";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 import type { PaymentProvider, PaymentStatus } from "@/db/schema/enums";
 import type { EffectPreview } from "@/lib/payments/preview";

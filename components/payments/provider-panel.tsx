@@ -3,7 +3,6 @@
 import { RefreshCw, TriangleAlert } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { providerAction, syncPaymentAction } from "@/app/(admin)/payments/actions";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
@@ -11,6 +10,7 @@ import { Card, CardAction, CardContent, CardDescription, CardHeader, CardTitle }
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
+import { toast } from "@/components/ui/toast";
 import { PROVIDER_LABEL, providerStatusSentence } from "./labels";
 
 type Provider = "stripe" | "yookassa";

@@ -1,11 +1,11 @@
 "use client";
 
 import { TriangleAlert } from "lucide-react";
-import { toast } from "sonner";
 import { reviewDecisionAction } from "@/app/(admin)/payments/actions";
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
+import { toast } from "@/components/ui/toast";
 
 /**
  * A provider payment that succeeded in another currency than its plan's, or for less than its

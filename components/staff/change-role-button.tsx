@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { NativeSelect } from "@/components/ui/native-select";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
-import { toast } from "sonner";
+import { toast } from "@/components/ui/toast";
 import { type StaffRole, staffRoles } from "@/db/schema/enum-values";
 
 /** "Change role" for a staff member: pick the role, say why, confirm; audited, ends their sessions. */

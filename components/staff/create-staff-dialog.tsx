@@ -17,7 +17,7 @@ import {
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { NativeSelect } from "@/components/ui/native-select";
-import { toast } from "sonner";
+import { toast } from "@/components/ui/toast";
 import { staffRoles } from "@/db/schema/enum-values";
 import { OneTimePassword } from "./one-time-password";
 

@@ -1,10 +1,10 @@
 "use client";
 
 import { ShieldOff } from "lucide-react";
-import { toast } from "sonner";
 import { resetStaffTwoFactorAction } from "@/app/(admin)/staff/two-factor-actions";
 import { Button } from "@/components/ui/button";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
+import { toast } from "@/components/ui/toast";
 
 /** "Reset second factor" for another staff member (a lost phone): with a reason, audited. */
 export function ResetTwoFactorButton({ id, email }: { id: string; email: string }) {

@@ -3,7 +3,6 @@
 import { KeyRound, UserCheck, UserX } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { resetStaffPasswordAction, setStaffDisabledAction } from "@/app/(admin)/staff/actions";
 import { useFormat } from "@/components/format/format-provider";
 import {
@@ -21,6 +20,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { toast } from "@/components/ui/toast";
 import type { StaffListItem } from "@/lib/staff/manage";
 import { ChangeRoleButton } from "./change-role-button";
 import { OneTimePassword } from "./one-time-password";

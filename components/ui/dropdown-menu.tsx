@@ -1,215 +1,124 @@
 "use client";
 
-import { CheckIcon, ChevronRightIcon, CircleIcon } from "lucide-react";
-import { DropdownMenu as DropdownMenuPrimitive } from "radix-ui";
-import type * as React from "react";
+import {
+  Children,
+  type ComponentProps,
+  cloneElement,
+  createContext,
+  isValidElement,
+  type KeyboardEvent,
+  type PointerEvent,
+  type ReactElement,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useState,
+} from "react";
 
-import { cn } from "@/lib/utils";
+/**
+ * Menus whose code arrives when they are first used. The menu library (positioning, focus
+ * trapping, dismissal, roving focus) is a third of what a page would otherwise load up front, and
+ * most menus are never opened in a visit. Until then a menu is only its trigger, which fetches
+ * the real menu (dropdown-menu-radix.tsx) when pointed at or focused and opens it when pressed;
+ * from then on every menu of the page renders the real one. The API is that module's.
+ */
+type Radix = typeof import("./dropdown-menu-radix");
 
-const menuContentClassName = cn(
-  "z-50 min-w-[8rem] overflow-y-auto overflow-x-hidden rounded-md border bg-popover p-1 text-popover-foreground shadow-md",
-  "data-[state=closed]:animate-zoom-out data-[state=open]:animate-zoom-in",
-);
+const loadRadix = () => import("./dropdown-menu-radix");
+let loaded: Radix | null = null;
 
-const menuItemClassName = cn(
-  "relative flex cursor-default select-none items-center gap-2 rounded-sm px-2 py-1.5 text-sm outline-hidden",
-  "focus:bg-accent focus:text-accent-foreground data-[disabled]:pointer-events-none data-[disabled]:opacity-50",
-  "[&_svg]:pointer-events-none [&_svg]:shrink-0 [&_svg:not([class*='size-'])]:size-4 [&_svg:not([class*='text-'])]:text-muted-foreground",
-);
+const RadixContext = createContext<Radix | null>(null);
+const WakeContext = createContext<(open: boolean) => void>(() => {});
 
-function DropdownMenu(props: React.ComponentProps<typeof DropdownMenuPrimitive.Root>) {
-  return <DropdownMenuPrimitive.Root data-slot="dropdown-menu" {...props} />;
+function DropdownMenu({ defaultOpen, ...props }: ComponentProps<Radix["DropdownMenu"]>) {
+  const [radix, setRadix] = useState<Radix | null>(loaded);
+  const [openOnArrival, setOpenOnArrival] = useState(false);
+  const wake = useCallback((open: boolean) => {
+    if (open) setOpenOnArrival(true);
+    loadRadix().then(
+      (module) => {
+        loaded = module;
+        setRadix(module);
+      },
+      // Not fetched (a deploy in between, the network): the next press tries again.
+      () => setOpenOnArrival(false),
+    );
+  }, []);
+  if (radix) {
+    return (
+      <RadixContext.Provider value={radix}>
+        <radix.DropdownMenu defaultOpen={defaultOpen || openOnArrival} {...props} />
+      </RadixContext.Provider>
+    );
+  }
+  return <WakeContext.Provider value={wake}>{props.children}</WakeContext.Provider>;
 }
 
-function DropdownMenuPortal(props: React.ComponentProps<typeof DropdownMenuPrimitive.Portal>) {
-  return <DropdownMenuPrimitive.Portal data-slot="dropdown-menu-portal" {...props} />;
-}
+/** Keys that open a menu from its trigger, as in the real one. */
+const OPENING_KEYS = new Set(["Enter", " ", "ArrowDown"]);
 
-function DropdownMenuTrigger(props: React.ComponentProps<typeof DropdownMenuPrimitive.Trigger>) {
-  return <DropdownMenuPrimitive.Trigger data-slot="dropdown-menu-trigger" {...props} />;
-}
-
-function DropdownMenuContent({
-  className,
-  sideOffset = 4,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.Content>) {
+function DropdownMenuTrigger({ asChild, children, ...props }: ComponentProps<Radix["DropdownMenuTrigger"]>) {
+  const radix = useContext(RadixContext);
+  const wake = useContext(WakeContext);
+  if (radix) {
+    return (
+      <radix.DropdownMenuTrigger asChild={asChild} {...props}>
+        {children}
+      </radix.DropdownMenuTrigger>
+    );
+  }
+  const dormant = {
+    "aria-haspopup": "menu" as const,
+    "aria-expanded": false,
+    "data-state": "closed",
+    onPointerEnter: () => wake(false),
+    onFocus: () => wake(false),
+    onPointerDown: (event: PointerEvent) => {
+      if (event.button === 0 && !event.ctrlKey) wake(true);
+    },
+    onKeyDown: (event: KeyboardEvent) => {
+      if (!OPENING_KEYS.has(event.key)) return;
+      event.preventDefault();
+      wake(true);
+    },
+  };
+  if (asChild && isValidElement(children)) {
+    const child = Children.only(children) as ReactElement<Record<string, unknown>>;
+    return cloneElement(child, { ...props, ...dormant });
+  }
   return (
-    <DropdownMenuPrimitive.Portal>
-      <DropdownMenuPrimitive.Content
-        data-slot="dropdown-menu-content"
-        sideOffset={sideOffset}
-        className={cn(
-          menuContentClassName,
-          "max-h-(--radix-dropdown-menu-content-available-height) origin-(--radix-dropdown-menu-content-transform-origin)",
-          className,
-        )}
-        {...props}
-      />
-    </DropdownMenuPrimitive.Portal>
-  );
-}
-
-function DropdownMenuGroup(props: React.ComponentProps<typeof DropdownMenuPrimitive.Group>) {
-  return <DropdownMenuPrimitive.Group data-slot="dropdown-menu-group" {...props} />;
-}
-
-function DropdownMenuItem({
-  className,
-  inset,
-  variant = "default",
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.Item> & {
-  inset?: boolean;
-  variant?: "default" | "destructive";
-}) {
-  return (
-    <DropdownMenuPrimitive.Item
-      data-slot="dropdown-menu-item"
-      data-inset={inset}
-      data-variant={variant}
-      className={cn(
-        menuItemClassName,
-        "data-[inset]:pl-8",
-        "data-[variant=destructive]:text-destructive data-[variant=destructive]:*:[svg]:text-destructive! data-[variant=destructive]:focus:bg-danger-soft data-[variant=destructive]:focus:text-danger-soft-foreground",
-        className,
-      )}
-      {...props}
-    />
-  );
-}
-
-function DropdownMenuCheckboxItem({
-  className,
-  children,
-  checked,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.CheckboxItem>) {
-  return (
-    <DropdownMenuPrimitive.CheckboxItem
-      data-slot="dropdown-menu-checkbox-item"
-      className={cn(menuItemClassName, "pr-2 pl-8", className)}
-      checked={checked}
-      {...props}
-    >
-      <span className="pointer-events-none absolute left-2 flex size-3.5 items-center justify-center">
-        <DropdownMenuPrimitive.ItemIndicator>
-          <CheckIcon aria-hidden="true" className="size-4 text-foreground" />
-        </DropdownMenuPrimitive.ItemIndicator>
-      </span>
+    <button type="button" {...props} {...dormant}>
       {children}
-    </DropdownMenuPrimitive.CheckboxItem>
+    </button>
   );
 }
 
-function DropdownMenuRadioGroup(props: React.ComponentProps<typeof DropdownMenuPrimitive.RadioGroup>) {
-  return <DropdownMenuPrimitive.RadioGroup data-slot="dropdown-menu-radio-group" {...props} />;
+/** A part of the real menu: nothing until the menu has woken (its content is not shown closed anyway). */
+function part<K extends keyof Radix>(name: K) {
+  // biome-ignore lint/correctness/noComponentHookFactories: called once per part, at module level below
+  const Part = (props: Record<string, unknown>): ReactNode => {
+    const radix = useContext(RadixContext);
+    if (!radix) return null;
+    const Real = radix[name] as unknown as (props: Record<string, unknown>) => ReactNode;
+    return <Real {...props} />;
+  };
+  Part.displayName = String(name);
+  return Part as unknown as Radix[K];
 }
 
-function DropdownMenuRadioItem({
-  className,
-  children,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.RadioItem>) {
-  return (
-    <DropdownMenuPrimitive.RadioItem
-      data-slot="dropdown-menu-radio-item"
-      className={cn(menuItemClassName, "pr-2 pl-8", className)}
-      {...props}
-    >
-      <span className="pointer-events-none absolute left-2 flex size-3.5 items-center justify-center">
-        <DropdownMenuPrimitive.ItemIndicator>
-          <CircleIcon aria-hidden="true" className="size-2 fill-current text-foreground" />
-        </DropdownMenuPrimitive.ItemIndicator>
-      </span>
-      {children}
-    </DropdownMenuPrimitive.RadioItem>
-  );
-}
-
-function DropdownMenuLabel({
-  className,
-  inset,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.Label> & { inset?: boolean }) {
-  return (
-    <DropdownMenuPrimitive.Label
-      data-slot="dropdown-menu-label"
-      data-inset={inset}
-      className={cn("px-2 py-1.5 font-medium text-muted-foreground text-xs data-[inset]:pl-8", className)}
-      {...props}
-    />
-  );
-}
-
-function DropdownMenuSeparator({
-  className,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.Separator>) {
-  return (
-    <DropdownMenuPrimitive.Separator
-      data-slot="dropdown-menu-separator"
-      className={cn("-mx-1 my-1 h-px bg-border", className)}
-      {...props}
-    />
-  );
-}
-
-function DropdownMenuShortcut({ className, ...props }: React.ComponentProps<"span">) {
-  return (
-    <span
-      data-slot="dropdown-menu-shortcut"
-      className={cn("ml-auto text-muted-foreground text-xs tracking-widest", className)}
-      {...props}
-    />
-  );
-}
-
-function DropdownMenuSub(props: React.ComponentProps<typeof DropdownMenuPrimitive.Sub>) {
-  return <DropdownMenuPrimitive.Sub data-slot="dropdown-menu-sub" {...props} />;
-}
-
-function DropdownMenuSubTrigger({
-  className,
-  inset,
-  children,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.SubTrigger> & { inset?: boolean }) {
-  return (
-    <DropdownMenuPrimitive.SubTrigger
-      data-slot="dropdown-menu-sub-trigger"
-      data-inset={inset}
-      className={cn(
-        menuItemClassName,
-        "data-[inset]:pl-8 data-[state=open]:bg-accent data-[state=open]:text-accent-foreground",
-        className,
-      )}
-      {...props}
-    >
-      {children}
-      <ChevronRightIcon aria-hidden="true" className="ml-auto size-4" />
-    </DropdownMenuPrimitive.SubTrigger>
-  );
-}
-
-function DropdownMenuSubContent({
-  className,
-  ...props
-}: React.ComponentProps<typeof DropdownMenuPrimitive.SubContent>) {
-  return (
-    <DropdownMenuPrimitive.Portal>
-      <DropdownMenuPrimitive.SubContent
-        data-slot="dropdown-menu-sub-content"
-        className={cn(
-          menuContentClassName,
-          "origin-(--radix-dropdown-menu-content-transform-origin) shadow-lg",
-          className,
-        )}
-        {...props}
-      />
-    </DropdownMenuPrimitive.Portal>
-  );
-}
+const DropdownMenuContent = part("DropdownMenuContent");
+const DropdownMenuGroup = part("DropdownMenuGroup");
+const DropdownMenuItem = part("DropdownMenuItem");
+const DropdownMenuCheckboxItem = part("DropdownMenuCheckboxItem");
+const DropdownMenuRadioGroup = part("DropdownMenuRadioGroup");
+const DropdownMenuRadioItem = part("DropdownMenuRadioItem");
+const DropdownMenuLabel = part("DropdownMenuLabel");
+const DropdownMenuSeparator = part("DropdownMenuSeparator");
+const DropdownMenuShortcut = part("DropdownMenuShortcut");
+const DropdownMenuPortal = part("DropdownMenuPortal");
+const DropdownMenuSub = part("DropdownMenuSub");
+const DropdownMenuSubContent = part("DropdownMenuSubContent");
+const DropdownMenuSubTrigger = part("DropdownMenuSubTrigger");
 
 export {
   DropdownMenu,

@@ -2,7 +2,6 @@
 
 import { useRouter } from "next/navigation";
 import { type ReactElement, type ReactNode, useEffect, useRef, useState } from "react";
-import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import {
   Dialog,
@@ -15,6 +14,7 @@ import {
 } from "@/components/ui/dialog";
 import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
+import { toast } from "@/components/ui/toast";
 import type { ActionResult } from "@/lib/auth/action";
 
 export type FieldErrors = Record<string, string[]>;

@@ -5,8 +5,8 @@ import type * as React from "react";
 import { Toaster as Sonner, type ToasterProps } from "sonner";
 
 /**
- * The app's toast outlet (rendered once, in the root layout). Call `toast()` / `toast.success()` /
- * `toast.error()` from "sonner" anywhere on the client. Colors come from the design tokens so
+ * The app's toast outlet, mounted once by LazyToaster (toaster.tsx) in the root layout. Call
+ * `toast.success()` / `toast.error()` from "@/components/ui/toast" anywhere on the client. Colors come from the design tokens so
  * rich toasts keep AA contrast in both themes.
  */
 function Toaster({ style, ...props }: ToasterProps) {

@@ -3,7 +3,6 @@
 import { FlaskConical, RotateCcw } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { dryRunReplayAction, replayWebhookAction } from "@/app/(admin)/webhooks/actions";
 import {
   AlertDialog,
@@ -17,6 +16,7 @@ import {
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Spinner } from "@/components/ui/spinner";
+import { toast } from "@/components/ui/toast";
 import type { ReplayChange, ReplayResult } from "@/lib/webhooks/replay";
 import { OUTCOME_LABEL } from "./outcome-badge";
 

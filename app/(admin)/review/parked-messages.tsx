@@ -1,12 +1,12 @@
 "use client";
 
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import { relativeTime } from "@/components/review/relative-time";
 import { ReviewSection } from "@/components/review/review-section";
 import { Button } from "@/components/ui/button";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { toast } from "@/components/ui/toast";
 import type { ParkedMessageItem } from "@/lib/review/parked";
 import { retryParkedAction } from "./actions";
 

@@ -1,13 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import { relativeTime } from "@/components/review/relative-time";
 import { ReviewSection } from "@/components/review/review-section";
 import { Button } from "@/components/ui/button";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { toast } from "@/components/ui/toast";
 import { formatMinor } from "@/lib/money/money";
 import type { RefundSuggestionItem } from "@/lib/review/suggestions";
 import { dismissSuggestionAction } from "./actions";

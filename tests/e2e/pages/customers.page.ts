@@ -76,6 +76,8 @@ export class CommandPalette {
   }
 
   async openWithKeyboard() {
+    // A key pressed before the page has hydrated reaches no listener.
+    await expect(this.trigger).toHaveAttribute("data-shortcut-ready", "true");
     await this.page.keyboard.press("Control+k");
     await expect(this.dialog).toBeVisible();
     await expect(this.input).toBeFocused();

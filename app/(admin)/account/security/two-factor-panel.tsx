@@ -3,7 +3,6 @@
 import { Download, ShieldCheck, ShieldOff } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import {
   AlertDialog,
@@ -19,6 +18,7 @@ import { Button } from "@/components/ui/button";
 import { CopyableSecret } from "@/components/ui/copyable-secret";
 import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { toast } from "@/components/ui/toast";
 import {
   confirmEnrolmentAction,
   disableTwoFactorAction,

@@ -2,7 +2,6 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import {
   AlertDialog,
@@ -14,6 +13,7 @@ import {
   AlertDialogHeader,
   AlertDialogTitle,
 } from "@/components/ui/alert-dialog";
+import { toast } from "@/components/ui/toast";
 import { cn } from "@/lib/utils";
 import { setRoleRequirementAction } from "./actions";
 

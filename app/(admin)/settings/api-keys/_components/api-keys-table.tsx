@@ -4,7 +4,6 @@ import type { ColumnDef } from "@tanstack/react-table";
 import { KeyRound, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
-import { toast } from "sonner";
 import { DataTable } from "@/components/data-table/data-table";
 import { useFormat } from "@/components/format/format-provider";
 import {
@@ -21,6 +20,7 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { toast } from "@/components/ui/toast";
 import type { ApiKeyListItem } from "@/lib/api-keys/list";
 import { revokeApiKeyAction } from "../actions";
 

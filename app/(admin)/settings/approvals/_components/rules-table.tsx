@@ -3,7 +3,6 @@
 import { Pencil, ShieldCheck, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -19,6 +18,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { toast } from "@/components/ui/toast";
 import { deleteRuleAction, updateRuleAction } from "../actions";
 import { KIND_LABEL, type RuleRow, ruleCondition } from "./labels";
 import { RuleDialog } from "./rule-dialog";

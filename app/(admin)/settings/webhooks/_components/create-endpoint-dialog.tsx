@@ -5,7 +5,6 @@ import { Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Controller, useForm } from "react-hook-form";
-import { toast } from "sonner";
 import type { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
@@ -21,6 +20,7 @@ import {
 import { Field, FieldError, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { toast } from "@/components/ui/toast";
 import { createEndpointInput } from "@/lib/outbound/validation";
 import { createEndpointAction } from "../actions";
 import { EVENT_TYPE_GROUPS } from "./event-types";

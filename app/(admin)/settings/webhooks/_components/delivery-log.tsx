@@ -5,7 +5,6 @@ import { ChevronDown, ChevronRight, Inbox, RotateCw } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
-import { toast } from "sonner";
 import { DataTable } from "@/components/data-table/data-table";
 import {
   RowExpansionProvider,
@@ -15,6 +14,7 @@ import {
 import { useFormat } from "@/components/format/format-provider";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
+import { toast } from "@/components/ui/toast";
 import type { DeliveryAttemptView, DeliveryLogItem } from "@/lib/outbound/deliveries";
 import { resendDeliveryAction } from "../actions";
 import { DeliveryStatusBadge } from "./delivery-status";

@@ -3,7 +3,6 @@
 import { KeyRound, Power, PowerOff } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { toast } from "sonner";
 import { useFormat } from "@/components/format/format-provider";
 import {
   AlertDialog,
@@ -19,6 +18,7 @@ import {
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Textarea } from "@/components/ui/textarea";
+import { toast } from "@/components/ui/toast";
 import { disableEndpointAction, enableEndpointAction, rotateEndpointSecretAction } from "../actions";
 import { SecretDialog } from "./secret-dialog";
 
