@@ -113,8 +113,11 @@ async function firstLoadJs(base: string, cookie: string, paths: string[]): Promi
       const context = await browser.newContext({ extraHTTPHeaders: { cookie } });
       const page = await context.newPage();
       const scripts: Promise<{ encoded: number; decoded: number }>[] = [];
+      // What arrives after the load event (the chart, the toaster, fetched when idle) is not
+      // first-load JavaScript, and may still be in flight when the context closes.
+      let loaded = false;
       page.on("response", (response) => {
-        if (response.request().resourceType() !== "script") return;
+        if (loaded || response.request().resourceType() !== "script") return;
         scripts.push(
           (async () => {
             const sizes = await response.request().sizes();
@@ -124,6 +127,7 @@ async function firstLoadJs(base: string, cookie: string, paths: string[]): Promi
         );
       });
       const response = await page.goto(`${base}${route}`, { waitUntil: "load" });
+      loaded = true;
       const sized = await Promise.all(scripts);
       out.push({
         route,
