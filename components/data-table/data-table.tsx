@@ -26,7 +26,11 @@ export interface DataTableProps<T> {
   rowHref?: (row: T) => string;
   empty: ReactNode;
   pending?: boolean;
-  label: string;
+  /** The table's accessible name, or the id of the heading that names it. */
+  label?: string;
+  labelledBy?: string;
+  /** Drawn in its own bordered card (default); off inside a card that already frames it. */
+  framed?: boolean;
   /**
    * Content shown in a full-width row under a row (an expanded detail), or null for none.
    * The page owns which rows are expanded; the row's own disclosure button controls it.
@@ -44,6 +48,10 @@ const ALL_VISIBLE: VisibilityState = {};
 
 interface ColumnMeta {
   align?: "right";
+  /** Classes of the column's body cells (top-aligned, wrapping text). */
+  cellClassName?: string;
+  /** The column names its row: a row header (`<th scope="row">`) for assistive technology. */
+  rowHeader?: boolean;
   /** Classes of the column's header cell (a narrow disclosure column). */
   headerClassName?: string;
 }
@@ -63,6 +71,8 @@ export function DataTable<T>({
   empty,
   pending,
   label,
+  labelledBy,
+  framed = true,
   renderDetail,
   detailId,
   rowAttributes,
@@ -83,10 +93,10 @@ export function DataTable<T>({
 
   return (
     <div
-      className={cn("rounded-lg border bg-card transition-opacity", pending && "opacity-60")}
+      className={cn(framed && "rounded-lg border bg-card", "transition-opacity", pending && "opacity-60")}
       aria-busy={pending || undefined}
     >
-      <Table aria-label={label} data-testid={testId}>
+      <Table aria-label={label} aria-labelledby={labelledBy} data-testid={testId}>
         <TableHeader>
           {table.getHeaderGroups().map((group) => (
             <TableRow key={group.id} className="hover:bg-transparent">
@@ -154,13 +164,26 @@ export function DataTable<T>({
                     }}
                   >
                     {row.getVisibleCells().map((cell) => {
-                      const align = (cell.column.columnDef.meta as ColumnMeta | undefined)?.align;
-                      return (
-                        <TableCell
+                      const meta = cell.column.columnDef.meta as ColumnMeta | undefined;
+                      const className = cn(
+                        meta?.align === "right" && "text-right tabular-nums",
+                        meta?.cellClassName,
+                      );
+                      const content = flexRender(cell.column.columnDef.cell, cell.getContext());
+                      return meta?.rowHeader ? (
+                        <th
                           key={cell.id}
-                          className={cn(align === "right" && "text-right tabular-nums")}
+                          scope="row"
+                          className={cn(
+                            "whitespace-nowrap px-3 py-2 text-left align-middle font-normal",
+                            className,
+                          )}
                         >
-                          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                          {content}
+                        </th>
+                      ) : (
+                        <TableCell key={cell.id} className={className}>
+                          {content}
                         </TableCell>
                       );
                     })}

@@ -1,10 +1,12 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
 import Link from "next/link";
+import { useMemo } from "react";
+import { DataTable } from "@/components/data-table/data-table";
 import { useFormat } from "@/components/format/format-provider";
 import { ReviewSection } from "@/components/review/review-section";
 import { Badge } from "@/components/ui/badge";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import type { ReviewItem, ReviewKind } from "@/lib/review/list";
 import { actionLabel, providerName, REVIEW_GROUPS } from "./labels";
 import { relativeTime } from "./relative-time";
@@ -94,6 +96,73 @@ function ReviewGroup({
   viewer: ReviewViewer;
 }) {
   const fmt = useFormat();
+  // Primitives, not the server's objects: a refresh hands over equal new ones, and new columns
+  // would remount every cell.
+  const nowMs = now.getTime();
+  const { canSync, canDecide } = viewer;
+  const columns = useMemo<ColumnDef<ReviewItem>[]>(
+    () => [
+      {
+        id: "customer",
+        header: "Customer",
+        meta: { rowHeader: true, cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <span className="block max-w-64 truncate" title={row.original.customerEmail}>
+            {row.original.customerEmail}
+          </span>
+        ),
+      },
+      {
+        id: "amount",
+        header: "Amount",
+        meta: { align: "right", cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <span data-testid="review-amount">
+            {fmt.money(row.original.amountMinor, row.original.currency)}
+          </span>
+        ),
+      },
+      {
+        id: "provider",
+        header: "Provider",
+        meta: { cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <>
+            <div>{providerName(row.original.provider)}</div>
+            {row.original.providerPaymentId ? (
+              <div className="font-mono text-xs text-muted-foreground">{row.original.providerPaymentId}</div>
+            ) : null}
+          </>
+        ),
+      },
+      {
+        id: "why",
+        header: "Why",
+        meta: { cellClassName: "min-w-72 whitespace-normal align-top" },
+        cell: ({ row }) => <span data-testid="review-reason">{row.original.reason}</span>,
+      },
+      {
+        id: "since",
+        header: "Waiting since",
+        meta: { cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <time dateTime={fmt.iso(row.original.since)} data-testid="review-since">
+            <span className="block">
+              {relativeTime(row.original.since, new Date(nowMs), fmt.prefs.locale)}
+            </span>
+            <span className="block text-xs text-muted-foreground">{fmt.dateTime(row.original.since)}</span>
+          </time>
+        ),
+      },
+      {
+        id: "action",
+        header: () => <span className="sr-only">Action</span>,
+        meta: { cellClassName: "text-right align-top" },
+        cell: ({ row }) => <ReviewAction item={row.original} viewer={{ canSync, canDecide }} />,
+      },
+    ],
+    [fmt, nowMs, canSync, canDecide],
+  );
   return (
     <ReviewSection
       anchor={group.anchor}
@@ -104,90 +173,43 @@ function ReviewGroup({
       count={items.length}
     >
       {(headingId) => (
-        <Table aria-labelledby={headingId}>
-          <TableHeader>
-            <TableRow>
-              <TableHead scope="col">Customer</TableHead>
-              <TableHead scope="col" className="text-right">
-                Amount
-              </TableHead>
-              <TableHead scope="col">Provider</TableHead>
-              <TableHead scope="col">Why</TableHead>
-              <TableHead scope="col">Waiting since</TableHead>
-              <TableHead scope="col">
-                <span className="sr-only">Action</span>
-              </TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.map((item) => (
-              <ReviewRow
-                key={`${item.kind}:${item.paymentId}:${item.since.toString()}`}
-                item={item}
-                now={now}
-                viewer={viewer}
-                fmt={fmt}
-              />
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable
+          labelledBy={headingId}
+          framed={false}
+          columns={columns}
+          data={items}
+          getRowId={(item) => `${item.kind}:${item.paymentId}:${item.since.toISOString()}`}
+          rowAttributes={(item) => ({
+            "data-testid": "review-row",
+            "data-kind": item.kind,
+            "data-payment-id": item.paymentId,
+          })}
+          empty={null}
+        />
       )}
     </ReviewSection>
   );
 }
 
-function ReviewRow({
-  item,
-  now,
-  viewer,
-  fmt,
-}: {
-  item: ReviewItem;
-  now: Date;
-  viewer: ReviewViewer;
-  fmt: ReturnType<typeof useFormat>;
-}) {
+/** The way to the payment's page, where the action is; says when it is for admins only. */
+function ReviewAction({ item, viewer }: { item: ReviewItem; viewer: ReviewViewer }) {
+  const fmt = useFormat();
   const amount = fmt.money(item.amountMinor, item.currency);
   const allowed =
     item.action === "sync" ? viewer.canSync : item.action === "decide" ? viewer.canDecide : true;
   return (
-    <TableRow data-testid="review-row" data-kind={item.kind} data-payment-id={item.paymentId}>
-      <th scope="row" className="px-3 py-2 text-left align-top font-normal">
-        <span className="block max-w-64 truncate" title={item.customerEmail}>
-          {item.customerEmail}
-        </span>
-      </th>
-      <TableCell className="text-right align-top tabular-nums" data-testid="review-amount">
-        {amount}
-      </TableCell>
-      <TableCell className="align-top">
-        <div>{providerName(item.provider)}</div>
-        {item.providerPaymentId ? (
-          <div className="font-mono text-xs text-muted-foreground">{item.providerPaymentId}</div>
-        ) : null}
-      </TableCell>
-      <TableCell className="min-w-72 whitespace-normal align-top" data-testid="review-reason">
-        {item.reason}
-      </TableCell>
-      <TableCell className="align-top">
-        <time dateTime={fmt.iso(item.since)} data-testid="review-since">
-          <span className="block">{relativeTime(item.since, now, fmt.prefs.locale)}</span>
-          <span className="block text-xs text-muted-foreground">{fmt.dateTime(item.since)}</span>
-        </time>
-      </TableCell>
-      <TableCell className="text-right align-top">
-        <Link
-          href={`/payments/${item.paymentId}`}
-          className={linkClass}
-          data-testid="review-action"
-          data-action={item.action}
-        >
-          {actionLabel(item)}
-          <span className="sr-only">{`: payment of ${amount} by ${item.customerEmail}`}</span>
-        </Link>
-        {allowed ? null : <span className="block text-xs text-muted-foreground">Admins only</span>}
-      </TableCell>
-    </TableRow>
+    <>
+      <Link
+        href={`/payments/${item.paymentId}`}
+        className={linkClass}
+        data-testid="review-action"
+        data-action={item.action}
+      >
+        {actionLabel(item)}
+        <span className="sr-only">{`: payment of ${amount} by ${item.customerEmail}`}</span>
+      </Link>
+      {allowed ? null : <span className="block text-xs text-muted-foreground">Admins only</span>}
+    </>
   );
 }
 

@@ -1,9 +1,11 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
 import { KeyRound, UserCheck, UserX } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { resetStaffPasswordAction, setStaffDisabledAction } from "@/app/(admin)/staff/actions";
+import { DataTable } from "@/components/data-table/data-table";
 import { useFormat } from "@/components/format/format-provider";
 import {
   AlertDialog,
@@ -19,12 +21,65 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { toast } from "@/components/ui/toast";
 import type { StaffListItem } from "@/lib/staff/manage";
 import { ChangeRoleButton } from "./change-role-button";
 import { OneTimePassword } from "./one-time-password";
 import { ResetTwoFactorButton } from "./reset-two-factor-button";
+
+interface StaffRow {
+  user: StaffListItem;
+  self: boolean;
+  locked: boolean;
+  hasTwoFactor: boolean;
+}
+
+/**
+ * Module-level, so the same on every render: a refresh after an action must not remount the
+ * cells, whose dialogs (a one-time password being shown) hold state.
+ */
+const COLUMNS: ColumnDef<StaffRow>[] = [
+  {
+    id: "name",
+    header: "Name",
+    cell: ({ row }) => (
+      <>
+        <div className="font-medium">
+          {row.original.user.name}
+          {row.original.self ? <span className="text-muted-foreground"> (you)</span> : null}
+        </div>
+        <div className="text-xs text-muted-foreground">{row.original.user.email}</div>
+      </>
+    ),
+  },
+  {
+    id: "role",
+    header: "Role",
+    cell: ({ row }) => <span className="capitalize">{row.original.user.role}</span>,
+  },
+  { id: "state", header: "State", cell: ({ row }) => <StaffState row={row.original} /> },
+  {
+    id: "lastSignIn",
+    header: "Last sign-in",
+    cell: ({ row }) => <LastSignIn at={row.original.user.lastLoginAt} />,
+  },
+  {
+    id: "actions",
+    header: "Actions",
+    meta: { align: "right" },
+    cell: ({ row }) => {
+      const { user, self, hasTwoFactor } = row.original;
+      return (
+        <div className="flex justify-end gap-1">
+          <ResetPasswordButton id={user.id} email={user.email} />
+          <ChangeRoleButton id={user.id} email={user.email} role={user.role} />
+          {!self && hasTwoFactor ? <ResetTwoFactorButton id={user.id} email={user.email} /> : null}
+          {self ? null : <DisableButton id={user.id} email={user.email} disabled={user.disabled} />}
+        </div>
+      );
+    },
+  },
+];
 
 export function StaffTable({
   staff,
@@ -36,65 +91,37 @@ export function StaffTable({
   /** Accounts with a second factor (an admin may reset another's). */
   twoFactorIds?: string[];
 }) {
-  const fmt = useFormat();
   const now = Date.now();
+  const rows = staff.map((user) => ({
+    user,
+    self: user.id === currentUserId,
+    locked: user.lockedUntil !== null && new Date(user.lockedUntil).getTime() > now,
+    hasTwoFactor: twoFactorIds.includes(user.id),
+  }));
   return (
-    <div className="rounded-lg border bg-card">
-      <Table aria-label="Staff accounts">
-        <TableHeader>
-          <TableRow className="hover:bg-transparent">
-            <TableHead>Name</TableHead>
-            <TableHead>Role</TableHead>
-            <TableHead>State</TableHead>
-            <TableHead>Last sign-in</TableHead>
-            <TableHead className="text-right">Actions</TableHead>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {staff.map((user) => {
-            const locked = user.lockedUntil !== null && new Date(user.lockedUntil).getTime() > now;
-            const self = user.id === currentUserId;
-            return (
-              <TableRow key={user.id} data-testid="staff-row" data-email={user.email}>
-                <TableCell>
-                  <div className="font-medium">
-                    {user.name}
-                    {self ? <span className="text-muted-foreground"> (you)</span> : null}
-                  </div>
-                  <div className="text-xs text-muted-foreground">{user.email}</div>
-                </TableCell>
-                <TableCell className="capitalize">{user.role}</TableCell>
-                <TableCell>
-                  {user.disabled ? (
-                    <Badge variant="neutral">Disabled</Badge>
-                  ) : locked ? (
-                    <Badge variant="warning">Locked until {fmt.dateTime(user.lockedUntil)}</Badge>
-                  ) : user.mustChangePassword ? (
-                    <Badge variant="info">One-time password</Badge>
-                  ) : (
-                    <Badge variant="success">Active</Badge>
-                  )}
-                </TableCell>
-                <TableCell className="text-sm text-muted-foreground">
-                  {user.lastLoginAt ? fmt.dateTime(user.lastLoginAt) : "Never"}
-                </TableCell>
-                <TableCell className="text-right">
-                  <div className="flex justify-end gap-1">
-                    <ResetPasswordButton id={user.id} email={user.email} />
-                    <ChangeRoleButton id={user.id} email={user.email} role={user.role} />
-                    {!self && twoFactorIds.includes(user.id) ? (
-                      <ResetTwoFactorButton id={user.id} email={user.email} />
-                    ) : null}
-                    {self ? null : <DisableButton id={user.id} email={user.email} disabled={user.disabled} />}
-                  </div>
-                </TableCell>
-              </TableRow>
-            );
-          })}
-        </TableBody>
-      </Table>
-    </div>
+    <DataTable
+      label="Staff accounts"
+      columns={COLUMNS}
+      data={rows}
+      getRowId={(row) => row.user.id}
+      rowAttributes={(row) => ({ "data-testid": "staff-row", "data-email": row.user.email })}
+      empty={null}
+    />
   );
+}
+
+function StaffState({ row }: { row: StaffRow }) {
+  const fmt = useFormat();
+  const { user, locked } = row;
+  if (user.disabled) return <Badge variant="neutral">Disabled</Badge>;
+  if (locked) return <Badge variant="warning">Locked until {fmt.dateTime(user.lockedUntil)}</Badge>;
+  if (user.mustChangePassword) return <Badge variant="info">One-time password</Badge>;
+  return <Badge variant="success">Active</Badge>;
+}
+
+function LastSignIn({ at }: { at: StaffListItem["lastLoginAt"] }) {
+  const fmt = useFormat();
+  return <span className="text-sm text-muted-foreground">{at ? fmt.dateTime(at) : "Never"}</span>;
 }
 
 function DisableButton({ id, email, disabled }: { id: string; email: string; disabled: boolean }) {

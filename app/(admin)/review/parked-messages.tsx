@@ -1,11 +1,13 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
+import { useMemo } from "react";
+import { DataTable } from "@/components/data-table/data-table";
 import { useFormat } from "@/components/format/format-provider";
 import { relativeTime } from "@/components/review/relative-time";
 import { ReviewSection } from "@/components/review/review-section";
 import { Button } from "@/components/ui/button";
 import { ReasonDialog } from "@/components/ui/reason-dialog";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { toast } from "@/components/ui/toast";
 import type { ParkedMessageItem } from "@/lib/review/parked";
 import { retryParkedAction } from "./actions";
@@ -25,6 +27,63 @@ export function ParkedMessages({
   canRetry: boolean;
 }) {
   const fmt = useFormat();
+  // A primitive, not the server's Date: a refresh hands over an equal new one, and new columns
+  // would remount every cell (and close a retry dialog being filled in).
+  const nowMs = now.getTime();
+  const columns = useMemo<ColumnDef<ParkedMessageItem>[]>(
+    () => [
+      {
+        id: "subject",
+        header: "Subject",
+        meta: { rowHeader: true, cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <>
+            <div className="font-mono text-xs">{row.original.subject}</div>
+            <div className="font-mono text-xs text-muted-foreground">{row.original.messageId}</div>
+          </>
+        ),
+      },
+      {
+        id: "received",
+        header: "Received",
+        meta: { cellClassName: "align-top" },
+        cell: ({ row }) => (
+          <time dateTime={fmt.iso(row.original.receivedAt)}>
+            <span className="block">
+              {relativeTime(row.original.receivedAt, new Date(nowMs), fmt.prefs.locale)}
+            </span>
+            <span className="block text-xs text-muted-foreground">
+              {fmt.dateTime(row.original.receivedAt)}
+            </span>
+          </time>
+        ),
+      },
+      {
+        id: "why",
+        header: "Why",
+        meta: { cellClassName: "min-w-64 whitespace-normal align-top" },
+        cell: ({ row }) => <span data-testid="parked-reason">{row.original.reason}</span>,
+      },
+      {
+        id: "message",
+        header: "Message",
+        meta: { cellClassName: "max-w-80 align-top" },
+        cell: ({ row }) => (
+          <code className="block truncate font-mono text-xs" title={row.original.excerpt}>
+            {row.original.excerpt || "(empty)"}
+          </code>
+        ),
+      },
+      {
+        id: "action",
+        header: () => <span className="sr-only">Action</span>,
+        meta: { cellClassName: "text-right align-top" },
+        cell: ({ row }) =>
+          canRetry && row.original.retryable ? <RetryButton message={row.original} /> : null,
+      },
+    ],
+    [fmt, nowMs, canRetry],
+  );
   return (
     <ReviewSection
       anchor="parked-messages"
@@ -35,76 +94,46 @@ export function ParkedMessages({
       count={messages.length}
     >
       {(headingId) => (
-        <Table aria-labelledby={headingId}>
-          <TableHeader>
-            <TableRow>
-              <TableHead scope="col">Subject</TableHead>
-              <TableHead scope="col">Received</TableHead>
-              <TableHead scope="col">Why</TableHead>
-              <TableHead scope="col">Message</TableHead>
-              <TableHead scope="col">
-                <span className="sr-only">Action</span>
-              </TableHead>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {messages.map((m) => (
-              <TableRow key={m.id} data-testid="parked-row" data-message-id={m.messageId}>
-                <th scope="row" className="px-3 py-2 text-left align-top font-normal">
-                  <div className="font-mono text-xs">{m.subject}</div>
-                  <div className="font-mono text-xs text-muted-foreground">{m.messageId}</div>
-                </th>
-                <TableCell className="align-top">
-                  <time dateTime={fmt.iso(m.receivedAt)}>
-                    <span className="block">{relativeTime(m.receivedAt, now, fmt.prefs.locale)}</span>
-                    <span className="block text-xs text-muted-foreground">{fmt.dateTime(m.receivedAt)}</span>
-                  </time>
-                </TableCell>
-                <TableCell className="min-w-64 whitespace-normal align-top" data-testid="parked-reason">
-                  {m.reason}
-                </TableCell>
-                <TableCell className="max-w-80 align-top">
-                  <code className="block truncate font-mono text-xs" title={m.excerpt}>
-                    {m.excerpt || "(empty)"}
-                  </code>
-                </TableCell>
-                <TableCell className="text-right align-top">
-                  {canRetry && m.retryable ? (
-                    <ReasonDialog
-                      trigger={
-                        <Button size="sm" variant="outline" data-testid="parked-retry">
-                          Retry
-                        </Button>
-                      }
-                      title="Retry this message?"
-                      description={
-                        <p>
-                          Paydesk handles it again as if it had just arrived: if it names a customer now,
-                          their subscriptions are canceled and their personal data erased, as you. Your reason
-                          goes into the audit log.
-                        </p>
-                      }
-                      confirmLabel="Retry"
-                      pendingLabel="Retrying…"
-                      destructive
-                      submit={(reason) => retryParkedAction({ inboundId: m.id, reason })}
-                      onDone={(data) =>
-                        data.outcome === "processed"
-                          ? toast.success(
-                              data.alreadyErased
-                                ? "Handled: the customer was erased already"
-                                : "Handled: customer erased",
-                            )
-                          : toast.warning(`Still parked: ${data.reason ?? ""}`)
-                      }
-                    />
-                  ) : null}
-                </TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+        <DataTable
+          labelledBy={headingId}
+          framed={false}
+          columns={columns}
+          data={messages}
+          getRowId={(m) => m.id}
+          rowAttributes={(m) => ({ "data-testid": "parked-row", "data-message-id": m.messageId })}
+          empty={null}
+        />
       )}
     </ReviewSection>
+  );
+}
+
+function RetryButton({ message }: { message: ParkedMessageItem }) {
+  return (
+    <ReasonDialog
+      trigger={
+        <Button size="sm" variant="outline" data-testid="parked-retry">
+          Retry
+        </Button>
+      }
+      title="Retry this message?"
+      description={
+        <p>
+          Paydesk handles it again as if it had just arrived: if it names a customer now, their subscriptions
+          are canceled and their personal data erased, as you. Your reason goes into the audit log.
+        </p>
+      }
+      confirmLabel="Retry"
+      pendingLabel="Retrying…"
+      destructive
+      submit={(reason) => retryParkedAction({ inboundId: message.id, reason })}
+      onDone={(data) =>
+        data.outcome === "processed"
+          ? toast.success(
+              data.alreadyErased ? "Handled: the customer was erased already" : "Handled: customer erased",
+            )
+          : toast.warning(`Still parked: ${data.reason ?? ""}`)
+      }
+    />
   );
 }

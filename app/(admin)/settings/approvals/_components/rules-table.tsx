@@ -1,8 +1,10 @@
 "use client";
 
+import type { ColumnDef } from "@tanstack/react-table";
 import { Pencil, ShieldCheck, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { DataTable } from "@/components/data-table/data-table";
 import {
   AlertDialog,
   AlertDialogAction,
@@ -17,67 +19,74 @@ import {
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { toast } from "@/components/ui/toast";
 import { deleteRuleAction, updateRuleAction } from "../actions";
 import { KIND_LABEL, type RuleRow, ruleCondition } from "./labels";
 import { RuleDialog } from "./rule-dialog";
 
+/** Stable: the cells render their own components, and the rule comes with the row. */
+const COLUMNS: ColumnDef<RuleRow>[] = [
+  {
+    id: "action",
+    header: "Action",
+    cell: ({ row }) => <span className="font-medium">{KIND_LABEL[row.original.kind]}</span>,
+  },
+  {
+    id: "condition",
+    header: "Held when",
+    cell: ({ row }) => <span data-testid="approval-rule-condition">{ruleCondition(row.original)}</span>,
+  },
+  {
+    id: "status",
+    header: "Status",
+    cell: ({ row }) =>
+      row.original.enabled ? (
+        <Badge variant="success">Enabled</Badge>
+      ) : (
+        <Badge variant="neutral">Disabled</Badge>
+      ),
+  },
+  {
+    id: "actions",
+    header: "Actions",
+    meta: { align: "right" },
+    cell: ({ row }) => (
+      <div className="flex justify-end gap-1">
+        <ToggleButton rule={row.original} />
+        <RuleDialog
+          mode={{ kind: "edit", rule: row.original }}
+          trigger={<Pencil className="size-4" aria-hidden />}
+        />
+        <DeleteButton rule={row.original} />
+      </div>
+    ),
+  },
+];
+
 export function RulesTable({ rules }: { rules: RuleRow[] }) {
-  if (rules.length === 0) {
-    return (
-      <EmptyState
-        icon={ShieldCheck}
-        title="No approval rules"
-        description="Nothing waits for a second admin. Add a threshold to hold large payments or refunds."
-        data-testid="approval-rules-empty"
-      />
-    );
-  }
   return (
-    <div className="rounded-lg border bg-card">
-      <Table aria-label="Approval rules" data-testid="approval-rules-table">
-        <TableHeader>
-          <TableRow className="hover:bg-transparent">
-            <TableHead>Action</TableHead>
-            <TableHead>Held when</TableHead>
-            <TableHead>Status</TableHead>
-            <TableHead className="text-right">Actions</TableHead>
-          </TableRow>
-        </TableHeader>
-        <TableBody>
-          {rules.map((rule) => (
-            <TableRow
-              key={rule.id}
-              data-testid="approval-rule-row"
-              data-id={rule.id}
-              data-kind={rule.kind}
-              data-currency={rule.currency ?? ""}
-            >
-              <TableCell className="font-medium">{KIND_LABEL[rule.kind]}</TableCell>
-              <TableCell data-testid="approval-rule-condition">{ruleCondition(rule)}</TableCell>
-              <TableCell>
-                {rule.enabled ? (
-                  <Badge variant="success">Enabled</Badge>
-                ) : (
-                  <Badge variant="neutral">Disabled</Badge>
-                )}
-              </TableCell>
-              <TableCell className="text-right">
-                <div className="flex justify-end gap-1">
-                  <ToggleButton rule={rule} />
-                  <RuleDialog
-                    mode={{ kind: "edit", rule }}
-                    trigger={<Pencil className="size-4" aria-hidden />}
-                  />
-                  <DeleteButton rule={rule} />
-                </div>
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </div>
+    <DataTable
+      label="Approval rules"
+      testId="approval-rules-table"
+      columns={COLUMNS}
+      data={rules}
+      getRowId={(rule) => rule.id}
+      rowAttributes={(rule) => ({
+        "data-testid": "approval-rule-row",
+        "data-id": rule.id,
+        "data-kind": rule.kind,
+        "data-currency": rule.currency ?? "",
+      })}
+      empty={
+        <EmptyState
+          icon={ShieldCheck}
+          title="No approval rules"
+          description="Nothing waits for a second admin. Add a threshold to hold large payments or refunds."
+          data-testid="approval-rules-empty"
+          className="m-3"
+        />
+      }
+    />
   );
 }
 
