@@ -82,12 +82,27 @@ function DropdownMenuTrigger({ asChild, children, ...props }: ComponentProps<Rad
       wake(true);
     },
   };
+  const own = (asChild && isValidElement(children) ? children.props : props) as Record<string, unknown>;
+  // The trigger's own handlers run first, as Radix composes them; then the menu wakes.
+  const handlers = Object.fromEntries(
+    Object.entries(dormant).map(([name, handler]) => {
+      const theirs = own[name];
+      if (typeof handler !== "function" || typeof theirs !== "function") return [name, handler];
+      return [
+        name,
+        (event: { defaultPrevented: boolean }) => {
+          theirs(event);
+          if (!event.defaultPrevented) (handler as (event: unknown) => void)(event);
+        },
+      ];
+    }),
+  );
   if (asChild && isValidElement(children)) {
     const child = Children.only(children) as ReactElement<Record<string, unknown>>;
-    return cloneElement(child, { ...props, ...dormant });
+    return cloneElement(child, { ...props, ...handlers });
   }
   return (
-    <button type="button" {...props} {...dormant}>
+    <button type="button" {...props} {...handlers}>
       {children}
     </button>
   );
