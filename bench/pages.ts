@@ -162,17 +162,27 @@ async function lighthouseScores(base: string, cookie: string, paths: string[]): 
   try {
     const out: Scores[] = [];
     for (const route of paths) {
-      const result = await lighthouse(
-        `${base}${route}`,
-        {
-          port: chrome.port,
-          output: "json",
-          logLevel: "error",
-          onlyCategories: ["performance", "accessibility", "best-practices"],
-          extraHeaders: { cookie },
-        },
-        desktopConfig,
-      );
+      // A run that fails outright (a timeout, no first paint on a busy machine) is retried once,
+      // and its error is printed rather than reported as a score of 0.
+      let result: Awaited<ReturnType<typeof lighthouse>> | undefined;
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        result = await lighthouse(
+          `${base}${route}`,
+          {
+            port: chrome.port,
+            output: "json",
+            logLevel: "error",
+            onlyCategories: ["performance", "accessibility", "best-practices"],
+            extraHeaders: { cookie },
+          },
+          desktopConfig,
+        );
+        const failed = result?.lhr.runtimeError;
+        if (!failed) break;
+        console.error(
+          `  Lighthouse failed on ${route} (attempt ${attempt}): ${failed.code} ${failed.message}`,
+        );
+      }
       if (!result) throw new Error(`Lighthouse gave no result for ${route}`);
       const { categories, audits } = result.lhr;
       const score = (id: string) => Math.round((categories[id]?.score ?? 0) * 100);
