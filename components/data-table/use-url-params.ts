@@ -45,9 +45,7 @@ export function useUrlParams() {
   return useMemo(
     () => ({
       pathname,
-      searchParams,
       update,
-      hrefWith,
       pending,
       /** Newest first is the default: a click on the sorted column flips it, on another sorts it descending. */
       toggleSort(column: string, current: { sort: string; dir: "asc" | "desc"; defaultSort: string }) {
@@ -67,6 +65,6 @@ export function useUrlParams() {
         return hrefWith({ cursor, back: direction === "back" ? "1" : null });
       },
     }),
-    [pathname, searchParams, update, hrefWith, pending],
+    [pathname, update, hrefWith, pending],
   );
 }
