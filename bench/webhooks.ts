@@ -24,7 +24,6 @@
  *   npm run bench:webhooks
  *   BENCH_APP_DIR=/tmp/copy-with-a-build npm run bench:webhooks
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -57,6 +56,8 @@ const WARMUP_INTENTS = intEnv("BENCH_WARMUP_INTENTS", 25);
 const STRICT = process.env.BENCH_STRICT === "1";
 /** A directory: run the server under `node --cpu-prof` and write its CPU profile there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
+// Resolved here: startServer runs from APP_DIR.
+if (PROFILE_DIR) process.env.BENCH_PROFILE_DIR = PROFILE_DIR;
 
 const TARGET_RATE = 500;
 const TARGET_P99_MS = 150;
@@ -240,44 +241,6 @@ async function send(bodies: string[], port: number, secret: string, concurrency:
   return { answers, elapsedMs };
 }
 
-/**
- * `next start` (which serves in its own process) under `node --cpu-prof`: the profile is
- * written when the server exits, i.e. when the bench stops it. For finding where the time goes.
- */
-function startProfiledServer(port: number, dir: string): ReturnType<typeof startServer> {
-  let output = "";
-  const child = spawn(
-    process.execPath,
-    [
-      `--cpu-prof`,
-      `--cpu-prof-dir=${dir}`,
-      path.join(APP_DIR, "node_modules/next/dist/bin/next"),
-      "start",
-      "-p",
-      String(port),
-    ],
-    {
-      cwd: APP_DIR,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_URL: BENCH_URL,
-        AUTH_SECRET: randomBytes(32).toString("base64url"),
-        AUTH_TRUST_HOST: "1",
-        PORT: String(port),
-      },
-    },
-  );
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return { child, log: () => output };
-}
-
 // ---------------------------------------------------------------------------------------
 // Where the time goes: CPU seconds of the server process and of its PostgreSQL backends (from
 // /proc, so a machine busy with other work does not distort them the way wall time is).
@@ -406,16 +369,12 @@ async function main(): Promise<number> {
     const secret = `whsec_${randomBytes(24).toString("base64url")}`;
     process.env.STRIPE_WEBHOOK_SECRET = secret;
     const port = await freePort();
-    if (PROFILE_DIR) {
-      server = startProfiledServer(port, PROFILE_DIR);
-    } else {
-      const cwd = process.cwd();
-      process.chdir(APP_DIR); // startServer runs `next start` from the working directory
-      try {
-        server = startServer(port, BENCH_URL);
-      } finally {
-        process.chdir(cwd);
-      }
+    const cwd = process.cwd();
+    process.chdir(APP_DIR); // startServer runs `next start` from the working directory
+    try {
+      server = startServer(port, BENCH_URL);
+    } finally {
+      process.chdir(cwd);
     }
     const t0 = performance.now();
     await waitForHealth(`http://127.0.0.1:${port}`, server.child);

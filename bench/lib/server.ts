@@ -96,22 +96,33 @@ export interface Server {
   log: () => string;
 }
 
-/** `next start` in its own process group, against `databaseUrl`, with a fresh AUTH_SECRET. */
+/**
+ * `next start` in its own process group, against `databaseUrl`, with a fresh AUTH_SECRET.
+ * With BENCH_PROFILE_DIR set it runs under `node --cpu-prof` (`next start` serves in its own
+ * process), and the profile is written there when the bench stops the server: for finding where
+ * the time goes.
+ */
 export function startServer(port: number, databaseUrl: string): Server {
-  const bin = path.resolve("node_modules/.bin/next");
+  const profileDir = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
+  const next = path.resolve("node_modules/next/dist/bin/next");
+  const args = ["start", "-p", String(port)];
   let output = "";
-  const child = spawn(bin, ["start", "-p", String(port)], {
-    detached: true, // its own process group: `next start` spawns next-server, and both must go
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
-      AUTH_SECRET: randomBytes(32).toString("base64url"),
-      AUTH_TRUST_HOST: "1",
-      PORT: String(port),
+  const child = spawn(
+    process.execPath,
+    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, next, ...args] : [next, ...args],
+    {
+      detached: true, // its own process group: `next start` spawns next-server, and both must go
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        DATABASE_URL: databaseUrl,
+        AUTH_SECRET: randomBytes(32).toString("base64url"),
+        AUTH_TRUST_HOST: "1",
+        PORT: String(port),
+      },
     },
-  });
+  );
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
   };

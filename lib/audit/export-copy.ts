@@ -31,9 +31,6 @@ export function exportStatementTimeoutMs(): number {
   return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_EXPORT_TIMEOUT_MS;
 }
 
-/** Bytes of records handed out at a time (the last piece may be smaller). */
-export const COPY_CHUNK_BYTES = 256 * 1024;
-
 /** What `pg_stat_activity` shows for an export's connection. */
 export const EXPORT_APPLICATION_NAME = "paydesk audit export";
 
@@ -81,32 +78,15 @@ export async function* copyAuditRecords(
   try {
     if (signal?.aborted) return;
     const stream = await query.readable();
-    const records = new CsvRecordEnds();
     // The driver hands over what one socket read brought (often a few kB); every chunk costs the
-    // response stream, the HTTP framing and the client a fixed overhead, so records go out in
-    // pieces of COPY_CHUNK_BYTES.
-    let parts: Buffer[] = [];
-    let size = 0;
-    let rows = 0;
-    let lastByte: number | undefined;
+    // response stream, the HTTP framing and the client a fixed overhead, so the file goes out in
+    // the pieces CsvRecordEnds mends at a time (INPUT_BYTES of COPY's output each).
+    const records = new CsvRecordEnds();
     for await (const chunk of stream) {
-      const bytes = chunk as Buffer;
-      if (bytes.length === 0) continue;
-      lastByte = bytes[bytes.length - 1];
-      const before = records.records;
-      const mended = records.feed(bytes);
-      parts.push(mended);
-      size += mended.length;
-      rows += records.records - before;
-      if (size >= COPY_CHUNK_BYTES) {
-        yield { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), rows };
-        parts = [];
-        size = 0;
-        rows = 0;
-      }
+      for (const piece of records.feed(chunk as Buffer)) yield { bytes: piece.bytes, rows: piece.records };
     }
-    records.end(lastByte);
-    if (size > 0) yield { bytes: Buffer.concat(parts, size), rows };
+    const rest = records.finish();
+    if (rest.bytes.length > 0) yield { bytes: rest.bytes, rows: rest.records };
     finished = true;
   } finally {
     signal?.removeEventListener("abort", stop);
