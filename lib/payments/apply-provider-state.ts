@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
-import { PgTransaction } from "drizzle-orm/pg-core";
 import type { Db, Queryable, Tx } from "@/db/client";
 import { type Dispute, disputes, type Payment, payments, plans, refunds } from "@/db/schema";
+import { inTransaction } from "@/db/transaction";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
 import { findCustomer } from "../customers/resolve";
@@ -73,9 +73,7 @@ export async function applyProviderState(
   const name = PROVIDER_NAME[state.provider];
   // Inside a caller's transaction (a webhook's) no savepoint is needed: any error here fails
   // the whole delivery, which is then stored as failed and retried.
-  const run = (fn: (tx: Tx) => Promise<ApplyProviderResult>) =>
-    ctx.db instanceof PgTransaction ? fn(ctx.db as unknown as Tx) : ctx.db.transaction(fn);
-  return run(async (tx) => {
+  return inTransaction(ctx.db, async (tx) => {
     // Nested verbs run in this transaction (one connection on PGlite; one commit everywhere).
     const txCtx: ServiceContext = { ...ctx, db: tx as unknown as Db };
     if (!options.providerLocked) await lockProviderPayment(tx, state.provider, state.providerPaymentId);

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { and, eq } from "drizzle-orm";
+import type { Db, Tx } from "@/db/client";
 import { type Payment, type Plan, payments, plans } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
+import { inTransaction } from "@/db/transaction";
 import { enabledRules, isHeldChannel, matchPaymentCreate } from "../approvals/match";
 import { paymentCreatePreview } from "../approvals/previews";
 import { holdForApproval } from "../approvals/request";
@@ -131,6 +133,10 @@ export async function recordProviderPayment(
   return result;
 }
 
+function ownTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(fn);
+}
+
 function requestHash(p: NewPayment, customerId: string, planId: string | null): string {
   const content = canonicalize(
     toJson({
@@ -169,7 +175,11 @@ async function insertPayment(
 ): Promise<CreatePaymentResult | AwaitingApproval> {
   const now = nowOf(ctx);
   try {
-    return await ctx.db.transaction(async (tx) => {
+    // A provider payment is recorded inside applyProviderState's transaction, under its lock on
+    // the provider's payment id (so no race on that id can fail it): it joins that transaction
+    // without a savepoint. Staff entries and approvals get a transaction (or savepoint) of their own.
+    const run = p.kind === "provider" ? inTransaction : ownTransaction;
+    return await run(ctx.db, async (tx) => {
       const customer = await findCustomer(tx, p.customer);
       if (!customer) throw ServiceError.field("customer", `No customer matches "${p.customer}"`);
 
