@@ -13,7 +13,7 @@
  * 2. psql: `\copy (select … the same rows, same order …) to '/dev/null'`, then the same to
  *    stdout counted by `wc -c` (for the byte count); the faster one is psql's throughput.
  * 3. Unless `--skip-http`: with a production build (.next/BUILD_ID in the working directory),
- *    starts `next start` against the bench database, signs in as the bench admin, warms the
+ *    starts `npm start` against the bench database, signs in as the bench admin, warms the
  *    route with a one-day export, then times GET /audit/export of the middle third while
  *    sampling the server process's VmRSS every 100 ms. Counts the CSV records received
  *    (line feeds, less those inside fields as the database counts them), checks the header, the
@@ -659,7 +659,7 @@ function processTree(root: number): number[] {
   return tree;
 }
 
-/** The process that serves requests: the one in `next start`'s tree holding the most memory. */
+/** The process that serves requests: the one in `npm start`'s tree holding the most memory. */
 function serverPid(root: number): number {
   let best = root;
   let bestRss = -1;
@@ -830,7 +830,7 @@ async function runHttp(
   const admin = await ensureBenchAdmin(handle);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`\nHTTP: next start on port ${port} (bench admin ${BENCH_ADMIN_EMAIL} ${admin})`);
+  console.log(`\nHTTP: npm start on port ${port} (bench admin ${BENCH_ADMIN_EMAIL} ${admin})`);
   const server = startServer(port, BENCH_URL);
   try {
     const t0 = performance.now();

@@ -1,6 +1,6 @@
 /**
  * Payments list benchmark: the server-driven list (lib/payments/list.ts) on 1,000,000
- * payments over 100,000 customers, then the /payments page served by `next start`.
+ * payments over 100,000 customers, then the /payments page served by `npm start`.
  *
  * 1. Opens BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/paydesk_bench),
  *    creating and migrating the database when needed, and fills it in SQL
@@ -9,7 +9,7 @@
  * 2. Times listPaymentsPage / countPaymentsCapped through openDatabase({ url }), the same
  *    prepared-statement client the app uses: BENCH_WARMUP (20) warm-up runs, then BENCH_RUNS
  *    (200) timed runs per case, one at a time; target p95 < 30 ms.
- * 3. Unless `--skip-http`: with a production build (.next/BUILD_ID), starts `next start` on
+ * 3. Unless `--skip-http`: with a production build (.next/BUILD_ID), starts `npm start` on
  *    a free port against the bench database, signs in through next-auth's credentials flow
  *    as bench-admin@paydesk.test and times GET /payments (plain and filtered); target
  *    p95 < 150 ms. A missing build or a failed sign-in is reported, not fatal.
@@ -308,7 +308,7 @@ async function explainCase(c: DbCase): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------
-// HTTP: next start, sign in, GET /payments
+// HTTP: npm start, sign in, GET /payments
 
 /** A signed-in /payments response: 200 and the page itself, not the sign-in form. */
 async function getPage(url: string, jar: CookieJar): Promise<{ ok: true } | { ok: false; problem: string }> {
@@ -337,7 +337,7 @@ async function runHttp(handle: DatabaseHandle): Promise<{ results: CaseResult[];
   const admin = await ensureBenchAdmin(handle);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  console.log(`\nHTTP: next start on port ${port} (bench admin ${BENCH_ADMIN_EMAIL} ${admin})`);
+  console.log(`\nHTTP: npm start on port ${port} (bench admin ${BENCH_ADMIN_EMAIL} ${admin})`);
   const server = startServer(port, BENCH_URL);
   try {
     const t0 = performance.now();
@@ -508,7 +508,7 @@ async function main(): Promise<number> {
       httpResults = http.results;
       httpNote = http.note;
     }
-    if (httpResults.length > 0) printResults("HTTP (next start, signed in as admin)", httpResults);
+    if (httpResults.length > 0) printResults("HTTP (npm start, signed in as admin)", httpResults);
     if (httpNote) console.log(`\nHTTP: ${httpNote}`);
   } finally {
     await raw.end({ timeout: 5 });

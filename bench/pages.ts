@@ -2,11 +2,11 @@
  * Pages benchmark: what a signed-in admin's browser loads, on the production build.
  *
  * 1. Opens BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/paydesk_bench_pages),
- *    creating it when needed; `next start` seeds it with the demo business (SEED_DEMO=1) the
+ *    creating it when needed; `npm start` seeds it with the demo business (SEED_DEMO=1) the
  *    first time, and the bench admin signs in (bench/lib/server.ts).
  * 2. First-load JavaScript of every page route: Chromium (Playwright, Debian's build) opens the
  *    route with the session cookie and sums the scripts fetched until the load event, as sent
- *    (gzip, `next start` compresses) and as decoded. Target ≤ 150 KB gzip on every route.
+ *    (gzip, `npm start` compresses) and as decoded. Target ≤ 150 KB gzip on every route.
  * 3. Lighthouse (desktop preset: performance, accessibility, best practices) on `/`,
  *    `/payments`, `/payments/[id]`, `/customers/[id]` and `/audit`. Targets ≥ 95 / 100 / 100 and
  *    Total Blocking Time < 100 ms.

@@ -1,6 +1,6 @@
 /**
  * Stripe webhook benchmark: signed deliveries to `POST /api/webhooks/stripe` of the production
- * server (`next start`) on PostgreSQL, the way Stripe sends them: many at once, out of order,
+ * server (`npm start`) on PostgreSQL, the way Stripe sends them: many at once, out of order,
  * some more than once.
  *
  * 1. Recreates BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/paydesk_bench_webhooks),
@@ -12,7 +12,7 @@
  *    requires_action → processing → canceled), with metadata naming a seeded customer (by email
  *    or id) and a plan, and the plan's price; BENCH_DUPLICATES (20%) of the deliveries repeat an
  *    event already in the list (same id and body, as Stripe redelivers); all shuffled.
- * 3. Starts `next start` in BENCH_APP_DIR (default: here; it needs a production build,
+ * 3. Starts `npm start` in BENCH_APP_DIR (default: here; it needs a production build,
  *    `.next/BUILD_ID`) with a fresh STRIPE_WEBHOOK_SECRET, warms it up with a few intents of its
  *    own, then sends everything over BENCH_CONCURRENCY (32) keep-alive connections, each
  *    delivery signed when sent (Stripe's SDK, `Stripe-Signature`).
@@ -327,7 +327,7 @@ async function check(sql: postgres.Sql, intents: Intent[]): Promise<Checks> {
 
 async function main(): Promise<number> {
   const started = performance.now();
-  console.log("Paydesk webhook benchmark: signed Stripe events → POST /api/webhooks/stripe (next start)");
+  console.log("Paydesk webhook benchmark: signed Stripe events → POST /api/webhooks/stripe (npm start)");
   console.log(`  database ${redact(BENCH_URL)} (recreated), app ${APP_DIR}`);
   if (!existsSync(path.join(APP_DIR, ".next/BUILD_ID"))) {
     console.error(`no production build in ${APP_DIR} (.next/BUILD_ID): run \`npm run build\` there first`);
@@ -370,7 +370,7 @@ async function main(): Promise<number> {
     process.env.STRIPE_WEBHOOK_SECRET = secret;
     const port = await freePort();
     const cwd = process.cwd();
-    process.chdir(APP_DIR); // startServer runs `next start` from the working directory
+    process.chdir(APP_DIR); // startServer runs `npm start` from the working directory
     try {
       server = startServer(port, BENCH_URL);
     } finally {
@@ -378,7 +378,7 @@ async function main(): Promise<number> {
     }
     const t0 = performance.now();
     await waitForHealth(`http://127.0.0.1:${port}`, server.child);
-    console.log(`  next start on port ${port}: /api/health 200 after ${seconds(performance.now() - t0)}`);
+    console.log(`  npm start on port ${port}: /api/health 200 after ${seconds(performance.now() - t0)}`);
 
     const warm = await send(
       warmup.flatMap((i) => i.events.map((e) => JSON.stringify(e))),
@@ -451,7 +451,7 @@ async function main(): Promise<number> {
     const pgCpu = backendDelta(backendsBefore, backendsAfter);
     const benchCpuMs = (benchCpu.user + benchCpu.system) / 1000;
     console.log(
-      `\nCPU per delivery: server (next start, one thread) ${perEvent(serverCpu)}, PostgreSQL ` +
+      `\nCPU per delivery: server (npm start, one thread) ${perEvent(serverCpu)}, PostgreSQL ` +
         `(${backendsAfter.size} backends) ${perEvent(pgCpu)}, this load generator ${perEvent(benchCpuMs)}; ` +
         `${cpus.length} cores for ${(run.elapsedMs / 1000).toFixed(1)} s = ${perEvent(cpus.length * run.elapsedMs)} of CPU per delivery available`,
     );

@@ -1,5 +1,5 @@
 /**
- * The production server for the HTTP parts of the benches: `next start` on a free port
+ * The production server for the HTTP parts of the benches: `npm start` on a free port
  * against the bench database, a bench admin, and next-auth's credentials sign-in.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -18,7 +18,7 @@ export const BENCH_ADMIN_EMAIL = "bench-admin@paydesk.test";
 /** Known so that a later run (and a person) can sign in as the bench admin; bench databases only. */
 export const BENCH_ADMIN_PASSWORD = "bench-list-password-1";
 
-/** A production build in the working directory, which `next start` serves. */
+/** A production build in the working directory, which `npm start` serves. */
 export function hasProductionBuild(): boolean {
   return existsSync(path.resolve(".next/BUILD_ID"));
 }
@@ -97,21 +97,21 @@ export interface Server {
 }
 
 /**
- * `next start` in its own process group, against `databaseUrl`, with a fresh AUTH_SECRET.
- * With BENCH_PROFILE_DIR set it runs under `node --cpu-prof` (`next start` serves in its own
- * process), and the profile is written there when the bench stops the server: for finding where
- * the time goes.
+ * Paydesk's production server (what `npm start` runs: lib/http/start.ts, Next behind Paydesk's
+ * own HTTP server) in its own process group, against `databaseUrl`, with a fresh AUTH_SECRET.
+ * One process: node with tsx's loader, not the tsx CLI (which would serve from a child).
+ * With BENCH_PROFILE_DIR set it runs under `node --cpu-prof`, and the profile is written there
+ * when the bench stops the server: for finding where the time goes.
  */
 export function startServer(port: number, databaseUrl: string): Server {
   const profileDir = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
-  const next = path.resolve("node_modules/next/dist/bin/next");
-  const args = ["start", "-p", String(port)];
+  const args = ["--import", "tsx", path.resolve("lib/http/start.ts")];
   let output = "";
   const child = spawn(
     process.execPath,
-    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, next, ...args] : [next, ...args],
+    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...args] : args,
     {
-      detached: true, // its own process group: `next start` spawns next-server, and both must go
+      detached: true, // its own process group, so that stopping it stops anything it started
       stdio: ["ignore", "pipe", "pipe"],
       env: {
         ...process.env,
@@ -153,7 +153,7 @@ export async function waitForHealth(base: string, child: ChildProcess, timeoutMs
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`next start exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}`);
     try {
       const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(2000) });
       await res.arrayBuffer();

@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseProxyTrust } from "./client-address";
+import { directRouteFor } from "./direct-routes";
 import { PEER_HEADER, peerHeaderValue } from "./peer";
+import { serveDirect } from "./serve-direct";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -40,6 +42,17 @@ export function createPeerServer(handler: NodeHandler): http.Server {
   });
 }
 
+/**
+ * The direct routes (the provider webhooks, registered by instrumentation.ts) answered here,
+ * ahead of Next's pipeline (lib/http/direct-routes.ts); every other request goes to `next`.
+ */
+export function withDirectRoutes(next: NodeHandler): NodeHandler {
+  return (req, res) => {
+    const direct = directRouteFor(req.method, req.url);
+    return direct ? serveDirect(direct, req, res) : next(req, res);
+  };
+}
+
 export interface StartOptions {
   dev: boolean;
   /** Listen address; all interfaces when absent (as `next start`). */
@@ -56,7 +69,8 @@ export interface RunningServer {
 }
 
 /**
- * Paydesk's server: Next's request handler behind `createPeerServer`. The database is still
+ * Paydesk's server: Next's request handler behind `createPeerServer`, but for the direct routes
+ * (the provider webhooks) that instrumentation.ts registers. The database is still
  * opened (and closed on SIGTERM/SIGINT) from instrumentation.ts via db/runtime.ts; this only
  * stops taking new connections when told to stop.
  */
@@ -73,7 +87,9 @@ export async function startPaydeskServer(options: StartOptions): Promise<Running
   });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const server = createPeerServer((req, res) => handle(req, res));
+  const toNext: NodeHandler = (req, res) => handle(req, res);
+  // In development every request goes through Next, so edits to the webhook code hot-reload.
+  const server = createPeerServer(options.dev ? toNext : withDirectRoutes(toNext));
   if (options.dev) {
     // Hot reload's websocket.
     const upgrade = app.getUpgradeHandler();

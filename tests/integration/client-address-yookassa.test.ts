@@ -2,11 +2,11 @@ import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { POST } from "@/app/api/webhooks/yookassa/route";
 import type { DatabaseHandle } from "@/db/client";
 import { auditLog, webhookEvents } from "@/db/schema";
-import { createPeerServer } from "@/lib/http/server";
+import { createPeerServer, withDirectRoutes } from "@/lib/http/server";
 import { resetRejectionBudgets } from "@/lib/webhooks/rejections";
+import { registerWebhookRoutes } from "@/lib/webhooks/routes";
 import { freshDatabase, type TestDatabase } from "../support/db";
 
 /**
@@ -21,19 +21,13 @@ let server: http.Server;
 let base: string;
 
 beforeAll(async () => {
-  server = createPeerServer(async (req, res) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const response = await POST(
-      new Request(`http://127.0.0.1${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) }),
-    );
-    res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "text/plain" });
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
+  // As `npm start` serves it: Paydesk's server answers the route itself (lib/http/direct-routes.ts).
+  registerWebhookRoutes();
+  server = createPeerServer(
+    withDirectRoutes(() => {
+      throw new Error("the webhook route must not reach Next");
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

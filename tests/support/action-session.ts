@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import type { Db } from "@/db/client";
+import type { DatabaseHandle, Db } from "@/db/client";
 import { actorForSession, type SessionActor } from "@/lib/auth/session";
 
 /**
@@ -24,8 +24,18 @@ interface SessionState {
 
 const state: SessionState = { db: null, userId: null, actor: undefined, twoFactorGate: false };
 
+// db/runtime.ts keeps the process-wide database here.
+const processDb = globalThis as unknown as { __paydeskDb?: Promise<DatabaseHandle> };
+let ownProcessDb: Promise<DatabaseHandle> | undefined;
+
+/**
+ * The database of actions and route handlers: `appDb` here, and the process-wide one
+ * (db/runtime.ts `getDatabase`) that routes without a session take it from (the webhooks).
+ */
 export function useActionDb(db: Db): void {
   state.db = db;
+  ownProcessDb = Promise.resolve({ db } as DatabaseHandle);
+  processDb.__paydeskDb = ownProcessDb;
 }
 
 /**
@@ -52,6 +62,8 @@ export function signOut(): void {
 
 export function resetActionSession(): void {
   state.db = null;
+  if (processDb.__paydeskDb === ownProcessDb) processDb.__paydeskDb = undefined;
+  ownProcessDb = undefined;
   state.userId = null;
   state.actor = undefined;
   state.twoFactorGate = false;
