@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db, Queryable, Tx } from "@/db/client";
-import { type Dispute, disputes, type Payment, payments, plans, refunds } from "@/db/schema";
+import { type Dispute, disputes, type Payment, type Plan, payments, plans, refunds } from "@/db/schema";
 import { inTransaction } from "@/db/transaction";
 import { appendAudit } from "../audit/append";
 import { actorLabel, assertCan, nowOf, type ServiceContext, step } from "../context";
@@ -212,23 +212,27 @@ async function recordNew(
   }
   const direct = target.status !== "succeeded";
   try {
-    const result = await recordProviderPayment(ctx, {
-      provider: state.provider,
-      providerPaymentId: state.providerPaymentId,
-      customer: customer.id,
-      plan: target.planCode,
-      amountMinor: target.requestedMinor,
-      currency: target.currency,
-      // Recorded as the provider has it, except a success: that is applied as a change, through
-      // the amount check and the grant (applyPaymentTarget), like every later success.
-      status: direct ? target.status : "pending",
-      providerStatus: direct ? target.providerStatus : null,
-      providerError: direct ? target.lastError : null,
-      providerStateAt: direct ? state.observedAt : null,
-      method: target.method,
-      description: target.description,
-      metadata: target.metadata as ProviderPaymentInput["metadata"],
-    });
+    const result = await recordProviderPayment(
+      ctx,
+      {
+        provider: state.provider,
+        providerPaymentId: state.providerPaymentId,
+        customer: customer.id,
+        plan: target.planCode,
+        amountMinor: target.requestedMinor,
+        currency: target.currency,
+        // Recorded as the provider has it, except a success: that is applied as a change, through
+        // the amount check and the grant (applyPaymentTarget), like every later success.
+        status: direct ? target.status : "pending",
+        providerStatus: direct ? target.providerStatus : null,
+        providerError: direct ? target.lastError : null,
+        providerStateAt: direct ? state.observedAt : null,
+        method: target.method,
+        description: target.description,
+        metadata: target.metadata as ProviderPaymentInput["metadata"],
+      },
+      customer,
+    );
     return { ok: true, payment: result.payment, created: result.created };
   } catch (err) {
     if (isServiceError(err) && (err.code === "validation" || err.code === "not_found")) {
@@ -318,8 +322,10 @@ async function applyPaymentTarget(
   }
 
   let reviewReason = before.reviewReason;
+  // Read once: the amount is checked against it here and the grant below takes its period.
+  let plan: Plan | undefined;
   if (target.status === "succeeded" && statusChanges && before.planId) {
-    const [plan] = await tx.select().from(plans).where(eq(plans.id, before.planId));
+    [plan] = await tx.select().from(plans).where(eq(plans.id, before.planId));
     reviewReason = plan ? planMismatch({ amountMinor, currency: target.currency }, plan) : null;
   }
 
@@ -386,7 +392,7 @@ async function applyPaymentTarget(
       // A dispute lost before the success arrived here: the payment counts as taken back.
       notes.push("Nothing granted: a dispute of this payment was lost");
     } else {
-      subscription = await extendForPayment(tx, ctx, payment, now, reason);
+      subscription = await extendForPayment(tx, ctx, payment, now, reason, plan);
       if (subscription)
         notes.push(`Extended ${subscription.planCode} to ${subscription.currentPeriodEnd.toISOString()}`);
     }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { and, eq } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
-import { type Payment, type Plan, payments, plans } from "@/db/schema";
+import { type Customer, type Payment, type Plan, payments, plans } from "@/db/schema";
 import type { PaymentKind, PaymentMethod, PaymentProvider, PaymentStatus } from "@/db/schema/enums";
 import { inTransaction } from "@/db/transaction";
 import { enabledRules, isHeldChannel, matchPaymentCreate } from "../approvals/match";
@@ -36,6 +36,8 @@ export interface CreatePaymentResult {
 
 interface NewPayment {
   customer: string;
+  /** The customer `customer` names, when the caller has already read it in this transaction. */
+  knownCustomer?: Customer;
   plan: string | null;
   kind: PaymentKind;
   provider: PaymentProvider;
@@ -115,6 +117,8 @@ export async function submitPayment(
 export async function recordProviderPayment(
   ctx: ServiceContext,
   raw: ProviderPaymentInput,
+  /** The customer `raw.customer` names (by id), already read in the caller's transaction. */
+  knownCustomer?: Customer,
 ): Promise<CreatePaymentResult> {
   assertCan(ctx, "payment.create");
   const input = parseInput(providerPaymentInput, raw);
@@ -122,6 +126,7 @@ export async function recordProviderPayment(
     ctx,
     {
       ...input,
+      knownCustomer,
       kind: "provider",
       grantDays: null,
       idempotencyKey: null,
@@ -180,7 +185,8 @@ async function insertPayment(
     // without a savepoint. Staff entries and approvals get a transaction (or savepoint) of their own.
     const run = p.kind === "provider" ? inTransaction : ownTransaction;
     return await run(ctx.db, async (tx) => {
-      const customer = await findCustomer(tx, p.customer);
+      const customer =
+        p.knownCustomer?.id === p.customer ? p.knownCustomer : await findCustomer(tx, p.customer);
       if (!customer) throw ServiceError.field("customer", `No customer matches "${p.customer}"`);
 
       let plan: Plan | null = null;

@@ -2,6 +2,7 @@ import { and, asc, eq, isNotNull, isNull } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import {
   type Payment,
+  type Plan,
   plans,
   type Subscription,
   type SubscriptionGrant,
@@ -47,11 +48,16 @@ export async function extendForPayment(
   payment: Payment,
   now: Date,
   reason: string | null,
+  /** The payment's plan, when the caller has already read it in this transaction. */
+  knownPlan?: Plan,
 ): Promise<SubscriptionEffect | null> {
   if (!payment.planId) return null;
   // Held for review (a provider payment that does not match its plan): a person decides.
   if (payment.reviewReason) return null;
-  const [plan] = await tx.select().from(plans).where(eq(plans.id, payment.planId));
+  const plan =
+    knownPlan?.id === payment.planId
+      ? knownPlan
+      : (await tx.select().from(plans).where(eq(plans.id, payment.planId)))[0];
   if (!plan) return null;
   const days = grantDaysFor(payment, plan);
   if (days <= 0) return null;
