@@ -41,6 +41,17 @@ const LAZY_MODULES = new Set([
   "components/ui/sonner.tsx",
 ]);
 
+/**
+ * Dialogs whose form arrives on first use (components/lazy/dormant-dialog.tsx): no page may
+ * import them statically, or zod and react-hook-form come back into its first load.
+ */
+const DORMANT_DIALOGS = [
+  "app/(admin)/approvals/_components/decision-dialog.tsx",
+  "app/(admin)/settings/approvals/_components/rule-dialog.tsx",
+  "app/(admin)/settings/api-keys/_components/create-api-key-dialog.tsx",
+  "app/(admin)/settings/webhooks/_components/create-endpoint-dialog.tsx",
+];
+
 const FORMS = new Set([
   "components/payments/new-payment-form.tsx",
   "app/(admin)/approvals/_components/decision-dialog.tsx",
@@ -101,7 +112,13 @@ function resolveLocal(from: string, spec: string): string | null {
 
 /** Every package a module loads, with the chain of local modules that leads to it. */
 function packagesReached(entry: string): Map<string, string[]> {
+  return reachedFrom(entry).packages;
+}
+
+/** The packages and the local modules a module loads statically, each with the chain that leads to it. */
+function reachedFrom(entry: string): { packages: Map<string, string[]>; modules: Map<string, string[]> } {
   const reached = new Map<string, string[]>();
+  const modules = new Map<string, string[]>();
   const seen = new Set<string>();
   const queue: { file: string; chain: string[] }[] = [{ file: entry, chain: [] }];
   while (queue.length > 0) {
@@ -109,6 +126,7 @@ function packagesReached(entry: string): Map<string, string[]> {
     if (seen.has(file)) continue;
     seen.add(file);
     const here = [...chain, path.relative(ROOT, file)];
+    modules.set(path.relative(ROOT, file), chain);
     for (const spec of valueImports(readFileSync(file, "utf8"))) {
       if (spec.startsWith("@/") || spec.startsWith(".")) {
         const next = resolveLocal(file, spec);
@@ -121,7 +139,7 @@ function packagesReached(entry: string): Map<string, string[]> {
       }
     }
   }
-  return reached;
+  return { packages: reached, modules };
 }
 
 const clientModules = [
@@ -159,4 +177,17 @@ describe("what client modules load", () => {
       expect(offending).toEqual([]);
     });
   }
+
+  const pages = walk(path.join(ROOT, "app")).filter((file) => /[\\/]page\.tsx$/.test(file));
+  it("dialogs that arrive on first use are imported by no page", () => {
+    expect(pages.length).toBeGreaterThan(15);
+    for (const dialog of DORMANT_DIALOGS) expect(existsSync(path.join(ROOT, dialog)), dialog).toBe(true);
+    const offending = pages.flatMap((page) => {
+      const { modules } = reachedFrom(page);
+      return DORMANT_DIALOGS.filter((d) => modules.has(d)).map(
+        (d) => `${d} via ${[...(modules.get(d) ?? []), d].join(" → ")}`,
+      );
+    });
+    expect(offending).toEqual([]);
+  });
 });

@@ -1,11 +1,11 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Check, X } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
+import type { DormantDialogProps } from "@/components/lazy/dormant-dialog";
 import { Button } from "@/components/ui/button";
 import {
   Dialog,
@@ -25,18 +25,22 @@ import { approveRequestAction, rejectRequestAction } from "../actions";
 const formSchema = z.object({ reason });
 type FormValues = z.input<typeof formSchema>;
 
-/** Approve or reject one request, with a reason, confirmed in a dialog. */
+export interface DecisionProps {
+  requestId: string;
+  decision: "approve" | "reject";
+  summary: string;
+}
+
+/** Approve or reject one request, with a reason, confirmed in a dialog. Loaded on first use (decision-button.tsx). */
 export function DecisionDialog({
   requestId,
   decision,
   summary,
-}: {
-  requestId: string;
-  decision: "approve" | "reject";
-  summary: string;
-}) {
+  trigger,
+  defaultOpen = false,
+}: DecisionProps & DormantDialogProps) {
   const router = useRouter();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(defaultOpen);
   const approve = decision === "approve";
   const form = useForm<FormValues>({
     resolver: zodResolver(formSchema),
@@ -76,16 +80,7 @@ export function DecisionDialog({
         if (!next) form.reset();
       }}
     >
-      <DialogTrigger asChild>
-        <Button
-          size="sm"
-          variant={approve ? "default" : "outline"}
-          data-testid={approve ? "approve-request" : "reject-request"}
-        >
-          {approve ? <Check className="size-4" aria-hidden /> : <X className="size-4" aria-hidden />}
-          {approve ? "Approve" : "Reject"}
-        </Button>
-      </DialogTrigger>
+      <DialogTrigger asChild>{trigger}</DialogTrigger>
       <DialogContent>
         <form className="space-y-4" onSubmit={onSubmit} noValidate>
           <DialogHeader>

@@ -7,7 +7,7 @@ import { EffectPreviewNote } from "@/components/payments/effect-preview";
 import { Badge } from "@/components/ui/badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { RequestView } from "@/lib/approvals/view";
-import { DecisionDialog } from "./decision-dialog";
+import { DecisionButton } from "./decision-button";
 
 const STATUS_VARIANT = {
   pending: "warning",
@@ -96,8 +96,8 @@ export function RequestList({
               <RequestStatus status={r.status} />
               {canDecide && r.status === "pending" ? (
                 <>
-                  <DecisionDialog requestId={r.id} decision="approve" summary={r.summary} />
-                  <DecisionDialog requestId={r.id} decision="reject" summary={r.summary} />
+                  <DecisionButton requestId={r.id} decision="approve" summary={r.summary} />
+                  <DecisionButton requestId={r.id} decision="reject" summary={r.summary} />
                 </>
               ) : null}
             </div>

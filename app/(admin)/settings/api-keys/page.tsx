@@ -3,7 +3,7 @@ import { listApiKeys } from "@/lib/api-keys/list";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { ApiKeysTable } from "./_components/api-keys-table";
-import { CreateApiKeyDialog } from "./_components/create-api-key-dialog";
+import { CreateApiKeyButton } from "./_components/create-api-key-button";
 
 export const metadata: Metadata = { title: "API keys" };
 export const dynamic = "force-dynamic";
@@ -24,7 +24,7 @@ export default async function ApiKeysPage() {
             ). Each key is shown once when it is created; Paydesk keeps only its hash.
           </p>
         </div>
-        <CreateApiKeyDialog />
+        <CreateApiKeyButton />
       </div>
       <ApiKeysTable keys={keys} />
     </div>

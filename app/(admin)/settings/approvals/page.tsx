@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { listRules } from "@/lib/approvals/rules";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
-import { RuleDialog } from "./_components/rule-dialog";
+import { RuleButton } from "./_components/rule-button";
 import { RulesTable } from "./_components/rules-table";
 
 export const metadata: Metadata = { title: "Approval rules" };
@@ -23,7 +23,7 @@ export default async function ApprovalRulesPage() {
             a rule is never held), and grants of more than a number of days.
           </p>
         </div>
-        <RuleDialog mode={{ kind: "create", hasGrantRule }} />
+        <RuleButton mode={{ kind: "create", hasGrantRule }} />
       </div>
       <RulesTable
         rules={rules.map((r) => ({

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { appDb } from "@/lib/auth/current";
 import { requirePageActor } from "@/lib/auth/page";
 import { listEndpoints } from "@/lib/outbound/endpoints";
-import { CreateEndpointDialog } from "./_components/create-endpoint-dialog";
+import { AddEndpointButton } from "./_components/add-endpoint-button";
 import { EndpointsTable } from "./_components/endpoints-table";
 
 export const metadata: Metadata = { title: "Outbound webhooks" };
@@ -20,7 +20,7 @@ export default async function OutboundWebhooksPage() {
             Systems that receive Paydesk's events as signed POSTs (Standard Webhooks).
           </p>
         </div>
-        <CreateEndpointDialog />
+        <AddEndpointButton />
       </div>
       <EndpointsTable endpoints={endpoints} />
     </div>

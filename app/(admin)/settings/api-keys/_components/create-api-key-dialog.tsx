@@ -1,11 +1,11 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { KeyRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import type { z } from "zod";
+import type { DormantDialogProps } from "@/components/lazy/dormant-dialog";
 import { Button } from "@/components/ui/button";
 import {
   Dialog,
@@ -25,9 +25,10 @@ import { ShownOnceKey } from "./shown-once-key";
 
 type FormValues = z.input<typeof createApiKeyInput>;
 
-export function CreateApiKeyDialog() {
+/** Loaded on first use (create-api-key-button.tsx). */
+export function CreateApiKeyDialog({ trigger, defaultOpen = false }: DormantDialogProps) {
   const router = useRouter();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(defaultOpen);
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const form = useForm<FormValues>({
     resolver: zodResolver(createApiKeyInput, undefined, { raw: true }),
@@ -64,12 +65,7 @@ export function CreateApiKeyDialog() {
         }
       }}
     >
-      <DialogTrigger asChild>
-        <Button data-testid="create-api-key">
-          <KeyRound className="size-4" aria-hidden />
-          Create API key
-        </Button>
-      </DialogTrigger>
+      <DialogTrigger asChild>{trigger}</DialogTrigger>
       <DialogContent
         // The key must not be lost to a stray click outside or Escape: only the buttons close it.
         onInteractOutside={(event) => {

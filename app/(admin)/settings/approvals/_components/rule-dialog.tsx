@@ -1,11 +1,11 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 import { z } from "zod";
+import type { DormantDialogProps } from "@/components/lazy/dormant-dialog";
 import { Button } from "@/components/ui/button";
 import {
   Dialog,
@@ -33,11 +33,16 @@ const formSchema = z.object({
 });
 type FormValues = z.input<typeof formSchema>;
 
-type Mode = { kind: "create"; hasGrantRule: boolean } | { kind: "edit"; rule: RuleRow };
+export type RuleDialogMode = { kind: "create"; hasGrantRule: boolean } | { kind: "edit"; rule: RuleRow };
 
-export function RuleDialog({ mode, trigger }: { mode: Mode; trigger?: ReactNode }) {
+/** Loaded on first use (rule-button.tsx). */
+export function RuleDialog({
+  mode,
+  trigger,
+  defaultOpen = false,
+}: { mode: RuleDialogMode } & DormantDialogProps) {
   const router = useRouter();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(defaultOpen);
   const editing = mode.kind === "edit" ? mode.rule : null;
   const defaults: FormValues = editing
     ? {
@@ -101,17 +106,7 @@ export function RuleDialog({ mode, trigger }: { mode: Mode; trigger?: ReactNode 
         if (!next) form.reset(defaults);
       }}
     >
-      <DialogTrigger asChild>
-        {editing ? (
-          <Button variant="ghost" size="sm" data-testid="edit-approval-rule" aria-label="Edit rule">
-            {trigger} Edit
-          </Button>
-        ) : (
-          <Button data-testid="add-approval-rule">
-            <Plus className="size-4" aria-hidden /> Add rule
-          </Button>
-        )}
-      </DialogTrigger>
+      <DialogTrigger asChild>{trigger}</DialogTrigger>
       <DialogContent>
         <form className="space-y-4" onSubmit={onSubmit} noValidate data-testid="approval-rule-form">
           <DialogHeader>

@@ -1,7 +1,7 @@
 "use client";
 
 import type { ColumnDef } from "@tanstack/react-table";
-import { Pencil, ShieldCheck, Trash2 } from "lucide-react";
+import { ShieldCheck, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { DataTable } from "@/components/data-table/data-table";
@@ -22,7 +22,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { toast } from "@/components/ui/toast";
 import { deleteRuleAction, updateRuleAction } from "../actions";
 import { KIND_LABEL, type RuleRow, ruleCondition } from "./labels";
-import { RuleDialog } from "./rule-dialog";
+import { RuleButton } from "./rule-button";
 
 /** Stable: the cells render their own components, and the rule comes with the row. */
 const COLUMNS: ColumnDef<RuleRow>[] = [
@@ -53,10 +53,7 @@ const COLUMNS: ColumnDef<RuleRow>[] = [
     cell: ({ row }) => (
       <div className="flex justify-end gap-1">
         <ToggleButton rule={row.original} />
-        <RuleDialog
-          mode={{ kind: "edit", rule: row.original }}
-          trigger={<Pencil className="size-4" aria-hidden />}
-        />
+        <RuleButton mode={{ kind: "edit", rule: row.original }} />
         <DeleteButton rule={row.original} />
       </div>
     ),

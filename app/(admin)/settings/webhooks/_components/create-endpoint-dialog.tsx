@@ -1,11 +1,11 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Controller, useForm } from "react-hook-form";
 import type { z } from "zod";
+import type { DormantDialogProps } from "@/components/lazy/dormant-dialog";
 import { Button } from "@/components/ui/button";
 import { Checkbox } from "@/components/ui/checkbox";
 import {
@@ -30,9 +30,10 @@ type FormValues = z.input<typeof createEndpointInput>;
 const EMPTY: FormValues = { url: "", eventTypes: [], description: "" };
 const FORM_ID = "create-endpoint-form";
 
-export function CreateEndpointDialog() {
+/** Loaded on first use (add-endpoint-button.tsx). */
+export function CreateEndpointDialog({ trigger, defaultOpen = false }: DormantDialogProps) {
   const router = useRouter();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(defaultOpen);
   const [secret, setSecret] = useState<string | null>(null);
   const form = useForm<FormValues>({
     resolver: zodResolver(createEndpointInput, undefined, { raw: true }),
@@ -79,12 +80,7 @@ export function CreateEndpointDialog() {
           if (!next) form.reset(EMPTY);
         }}
       >
-        <DialogTrigger asChild>
-          <Button data-testid="add-endpoint">
-            <Plus className="size-4" aria-hidden />
-            Add endpoint
-          </Button>
-        </DialogTrigger>
+        <DialogTrigger asChild>{trigger}</DialogTrigger>
         <DialogContent className="max-h-[90vh] overflow-y-auto sm:max-w-xl">
           <form id={FORM_ID} className="space-y-4" onSubmit={onSubmit} noValidate>
             <DialogHeader>
