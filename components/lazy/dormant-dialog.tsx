@@ -23,9 +23,10 @@ const arrived = new WeakMap<Loader<never>, ComponentType<never>>();
 /**
  * A dialog whose code (its form, zod and react-hook-form, the dialog primitive) arrives on first
  * use: a page with a "Create …" or "Approve" dialog otherwise loads a form library that most
- * visits never open. Until then only its trigger renders; pointing at it or focusing it fetches
- * the dialog, pressing it mounts the dialog open (the trigger's own click handler runs first).
- * A fetch that fails leaves the trigger, and the next press tries again.
+ * visits never open. Until then only its trigger renders; pressing it fetches the dialog and
+ * mounts it open (the trigger's own click handler runs first). Nothing earlier (pointing,
+ * focus) wakes it: arriving replaces the trigger's element, which would lose a click half made
+ * or the keyboard's focus. A fetch that fails leaves the trigger, and the next press tries again.
  */
 export function DormantDialog<P extends object>({
   load,
@@ -41,27 +42,22 @@ export function DormantDialog<P extends object>({
     () => (arrived.get(load as Loader<never>) as ComponentType<P & DormantDialogProps> | undefined) ?? null,
   );
   const [openOnArrival, setOpenOnArrival] = useState(false);
-  const wake = useCallback(
-    (open: boolean) => {
-      if (open) setOpenOnArrival(true);
-      load().then(
-        (loaded) => {
-          arrived.set(load as Loader<never>, loaded as ComponentType<never>);
-          setDialog(() => loaded);
-        },
-        () => setOpenOnArrival(false),
-      );
-    },
-    [load],
-  );
+  const wake = useCallback(() => {
+    setOpenOnArrival(true);
+    load().then(
+      (loaded) => {
+        arrived.set(load as Loader<never>, loaded as ComponentType<never>);
+        setDialog(() => loaded);
+      },
+      () => setOpenOnArrival(false),
+    );
+  }, [load]);
   if (Dialog) return <Dialog {...props} trigger={trigger} defaultOpen={openOnArrival} />;
   return cloneElement(trigger, {
     "aria-haspopup": "dialog",
-    onPointerEnter: () => wake(false),
-    onFocus: () => wake(false),
     onClick: (event: MouseEvent) => {
       trigger.props.onClick?.(event);
-      if (!event.defaultPrevented) wake(true);
+      if (!event.defaultPrevented) wake();
     },
   } as Record<string, unknown>);
 }
