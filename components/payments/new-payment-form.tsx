@@ -1,11 +1,11 @@
 "use client";
 
-import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { Controller, useForm, useWatch } from "react-hook-form";
+import { Controller, type Resolver, useForm, useWatch } from "react-hook-form";
 import type { z } from "zod";
 import { createPaymentAction, previewCreateAction } from "@/app/(admin)/payments/actions";
+import { useLoadedAfterPageLoad } from "@/components/lazy/use-loaded-after-page-load";
 import { Button } from "@/components/ui/button";
 import { Field, focusFirstInvalid } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
@@ -15,12 +15,17 @@ import { toast } from "@/components/ui/toast";
 import { paymentMethods } from "@/db/schema/enum-values";
 import { formatMinor } from "@/lib/money/money";
 import type { EffectPreview } from "@/lib/payments/preview";
-import { createPaymentInput } from "@/lib/validation/payment";
+import type { createPaymentInput } from "@/lib/validation/payment";
 import { CustomerPicker, type PickedCustomer } from "./customer-picker";
 import { EffectPreviewNote } from "./effect-preview";
 import { METHOD_LABEL } from "./labels";
 
 type FormValues = z.input<typeof createPaymentInput>;
+
+/** zod and the schema arrive after the page (new-payment-resolver.ts); a check that comes first waits for them. */
+const loadResolver = () => import("./new-payment-resolver").then((m) => m.newPaymentResolver);
+const resolver: Resolver<FormValues> = async (values, context, options) =>
+  (await loadResolver())(values, context, options);
 
 export interface PlanOption {
   code: string;
@@ -49,8 +54,9 @@ export function NewPaymentForm({
   const [previewing, setPreviewing] = useState(false);
   const firstPlan = plans[0];
 
+  useLoadedAfterPageLoad(loadResolver);
   const form = useForm<FormValues>({
-    resolver: zodResolver(createPaymentInput, undefined, { raw: true }),
+    resolver,
     mode: "onTouched",
     // focusFirstInvalid (below) moves focus; react-hook-form's own focusing would then move it
     // again, to the first invalid field it holds a ref for (never the customer picker).

@@ -190,4 +190,12 @@ describe("what client modules load", () => {
     });
     expect(offending).toEqual([]);
   });
+
+  it("the new-payment form fetches zod and its schema after the page, not with it", () => {
+    const form = path.join(ROOT, "components/payments/new-payment-form.tsx");
+    expect(packagesReached(form).has("zod")).toBe(false);
+    expect(packagesReached(path.join(ROOT, "components/payments/new-payment-resolver.ts")).has("zod")).toBe(
+      true,
+    );
+  });
 });
