@@ -54,10 +54,9 @@ const CUSTOMERS = intEnv("BENCH_CUSTOMERS", 1_000, 1);
 const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? "0.2");
 const WARMUP_INTENTS = intEnv("BENCH_WARMUP_INTENTS", 25);
 const STRICT = process.env.BENCH_STRICT === "1";
-/** A directory: run the server under `node --cpu-prof` and write its CPU profile there on exit. */
-const PROFILE_DIR = process.env.BENCH_PROFILE_DIR ? path.resolve(process.env.BENCH_PROFILE_DIR) : null;
-// Resolved here: startServer runs from APP_DIR.
-if (PROFILE_DIR) process.env.BENCH_PROFILE_DIR = PROFILE_DIR;
+// BENCH_PROFILE_DIR (bench/lib/server.ts) is resolved here, as startServer runs from APP_DIR.
+if (process.env.BENCH_PROFILE_DIR)
+  process.env.BENCH_PROFILE_DIR = path.resolve(process.env.BENCH_PROFILE_DIR);
 
 const TARGET_RATE = 500;
 const TARGET_P99_MS = 150;

@@ -22,6 +22,7 @@ interface Exports {
   mend(length: number, quoted: number): number;
   quoted(): number;
   records(): number;
+  inputBytes(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -45,6 +46,9 @@ export class CsvRecordEnds {
     compiled ??= new WebAssembly.Module(Buffer.from(CSV_RECORD_ENDS_WASM, "base64"));
     // An instance (768 KiB) per export: concurrent exports never share the memory between awaits.
     this.wasm = new WebAssembly.Instance(compiled, {}).exports as unknown as Exports;
+    // The layout is written twice, here and in the .wat: a module built with another one must not run.
+    if (this.wasm.inputBytes() !== INPUT_BYTES)
+      throw new Error("csv-record-ends.wat has another memory layout");
     // The memory never grows, so the view stays valid.
     this.memory = new Uint8Array(this.wasm.memory.buffer);
   }

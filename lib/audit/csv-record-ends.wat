@@ -1,6 +1,7 @@
 ;; COPY's CSV record ends (LF) to the export's (CRLF), 16 bytes at a time with WebAssembly SIMD.
 ;; The source of the bytes in csv-record-ends-wasm.ts (`npm run build:wasm` regenerates them; a
-;; unit test fails when the two drift apart). lib/audit/csv-record-ends.ts explains the rule.
+;; unit test fails when the two drift apart). lib/audit/csv-record-ends.ts explains the rule and
+;; checks `inputBytes` against the layout it assumes.
 ;;
 ;; Memory: the input at 0 (at most 256 KiB), the output at 256 KiB (at most twice the input, when
 ;; every byte is a record end). `mend` is stateless between calls: the caller passes whether the
@@ -11,6 +12,7 @@
   (global $records (mut i32) (i32.const 0))
   (func (export "quoted") (result i32) (global.get $quoted))
   (func (export "records") (result i32) (global.get $records))
+  (func (export "inputBytes") (result i32) (i32.const 262144))
 
   (func (export "mend") (param $len i32) (param $q i32) (result i32)
     (local $i i32) (local $o i32) (local $v v128) (local $p i32) (local $ends i32)

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileWat, generatedModule, WASM_MODULES } from "@/scripts/build-wasm";
+import { compileWat, generatedModule, WASM_MODULES } from "../support/wasm";
 
 describe("WebAssembly modules", () => {
   for (const { wat, module, name } of WASM_MODULES) {

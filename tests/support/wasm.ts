@@ -1,14 +1,15 @@
 /**
  * `npm run build:wasm`: compiles each WebAssembly text module the server uses into a TypeScript
  * module holding its bytes (base64), so the server loads it without a file or a build step.
- * tests/unit/wasm-modules.test.ts compiles them again and fails when a .wat and its bytes differ.
+ * tests/unit/wasm-modules.test.ts compiles them again and fails when a .wat and its bytes differ;
+ * it lives with the tests because only they and this step use it (wabt is a dev dependency).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Each .wat and the generated module with its bytes (exported as `name`). */
 export const WASM_MODULES = [
